@@ -1,0 +1,82 @@
+/** A seeded development user. Passwords are for local development only. */
+export interface DevUser {
+  /** Login name; also the token's `sub`. */
+  username: string;
+  /** Password for the dev login and the dev-only password grant. Default: the username. */
+  password?: string;
+  /** Tenant id, issued as the `tenant` claim. */
+  tenant: string;
+  /** Roles, issued as the `roles` claim. */
+  roles: string[];
+  /** Display name (`name` claim of the ID token / userinfo). */
+  name?: string;
+  /** E-mail address (`email` claim of the ID token / userinfo). */
+  email?: string;
+}
+
+/** A registered OAuth client of the dev IdP. */
+export interface DevClient {
+  clientId: string;
+  /** Secret of a confidential client; a client without one is public (PKCE, no secret). */
+  clientSecret?: string;
+  /** Grant types: `client_credentials`, `password` (dev-only), `authorization_code`, `refresh_token`. */
+  grantTypes: string[];
+  /** Resource scopes the client may obtain. Default: every resource scope. */
+  scopes?: string[];
+  /** Roles put in client-credentials tokens as the `roles` claim. */
+  roles?: string[];
+  /** Tenant put in client-credentials tokens as the `tenant` claim. */
+  tenant?: string;
+  /** Redirect URIs (authorization-code clients only). */
+  redirectUris?: string[];
+}
+
+/** alice (acme, member), bob (acme, admin), carol (globex, member); password = username. */
+export const DEFAULT_USERS: readonly DevUser[] = Object.freeze([
+  {
+    username: 'alice',
+    tenant: 'acme',
+    roles: ['member'],
+    name: 'Alice Example',
+    email: 'alice@acme.test',
+  },
+  {
+    username: 'bob',
+    tenant: 'acme',
+    roles: ['admin'],
+    name: 'Bob Example',
+    email: 'bob@acme.test',
+  },
+  {
+    username: 'carol',
+    tenant: 'globex',
+    roles: ['member'],
+    name: 'Carol Example',
+    email: 'carol@globex.test',
+  },
+]);
+
+/** Client used by the dev-only password grant (public: no secret). */
+export const DEV_CLI_CLIENT_ID = 'dev-cli';
+/** The where2eat service client for client-credentials tokens. */
+export const SERVICE_CLIENT_ID = 'where2eat-service';
+/** Dev-only secret of {@link SERVICE_CLIENT_ID}. Never use it outside local development. */
+export const SERVICE_CLIENT_SECRET = 'where2eat-service-dev-secret';
+/** Browser client for the authorization-code flow with PKCE. */
+export const WEB_CLIENT_ID = 'where2eat-web';
+
+/** The clients registered when none are given. */
+export const DEFAULT_CLIENTS: readonly DevClient[] = Object.freeze([
+  { clientId: DEV_CLI_CLIENT_ID, grantTypes: ['password'] },
+  {
+    clientId: SERVICE_CLIENT_ID,
+    clientSecret: SERVICE_CLIENT_SECRET,
+    grantTypes: ['client_credentials'],
+    roles: ['service'],
+  },
+  {
+    clientId: WEB_CLIENT_ID,
+    grantTypes: ['authorization_code', 'refresh_token'],
+    redirectUris: ['http://localhost:3000/auth/callback', 'http://127.0.0.1:3000/auth/callback'],
+  },
+]);

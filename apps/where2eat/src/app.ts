@@ -1,0 +1,154 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { jwtAuth } from '@micro-app/auth';
+import { isConnectionError } from '@micro-app/db';
+import { type Flags, flagsMiddleware, killSwitch } from '@micro-app/flags';
+import {
+  guardrails,
+  HttpProblem,
+  health,
+  type Lifecycle,
+  problemErrorHandler,
+  problemNotFoundHandler,
+  type ReadinessCheck,
+  validationHook,
+} from '@micro-app/server';
+import { type Logger, telemetryMiddleware } from '@micro-app/telemetry';
+import { Scalar } from '@scalar/hono-api-reference';
+import { CUISINES } from './domain/cuisines.js';
+import type { AppFlag } from './flags.js';
+import { idempotency } from './http/idempotency.js';
+import { apiLimits, groupCreateLimit, type RateLimitSettings } from './http/limits.js';
+import type { AppDatabase, AppEnv } from './http/types.js';
+import { groupRoutes } from './routes/groups.js';
+
+export interface AuthSettings {
+  issuer: string;
+  audience: string;
+  /** JWKS URL; when absent it is found through the issuer's OpenID discovery document. */
+  jwksUri?: string | undefined;
+}
+
+export interface AppDeps {
+  db: AppDatabase;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  /** Named readiness checks for `/health/ready`. */
+  readinessChecks: Record<string, ReadinessCheck>;
+  auth: AuthSettings;
+  rateLimits: RateLimitSettings;
+  flags: Flags<AppFlag>;
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  /** Show internal error messages in 500 responses (development only). */
+  exposeInternalErrors: boolean;
+  version: string;
+}
+
+/** 503 problem for database outages, so clients retry instead of seeing a 500. */
+function mapDatabaseErrors(err: unknown): HttpProblem | undefined {
+  if (!isConnectionError(err)) return undefined;
+  return new HttpProblem({
+    status: 503,
+    slug: 'dependency-unavailable',
+    title: 'Service unavailable',
+    detail: 'The database is unavailable; retry later.',
+    headers: { 'Retry-After': '5' },
+    cause: err,
+  });
+}
+
+const DOCS_CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com; img-src 'self' data: https:; connect-src 'self'";
+
+/**
+ * Builds the where2eat Hono app from its dependencies. Does no I/O: `main.ts` owns the real
+ * database, the server and shutdown; tests pass their own.
+ *
+ * Request flow: request id → secure headers → body limit → timeout → telemetry → auth →
+ * caller scope → rate limits → feature flags (maintenance kill switch) → idempotency → route.
+ */
+export function createApp(deps: AppDeps) {
+  const { db, logger, lifecycle, flags } = deps;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(...guardrails({ bodyLimitBytes: deps.bodyLimitBytes, timeoutMs: deps.requestTimeoutMs }));
+  app.use(
+    telemetryMiddleware({
+      logger,
+      requestId: (c) => c.get('requestId'),
+      skipLog: (c) => c.req.path.startsWith('/health/'),
+    }),
+  );
+
+  app.route('/health', health({ checks: deps.readinessChecks, lifecycle, logger }));
+
+  app.use(
+    '/v1/*',
+    jwtAuth({
+      issuer: deps.auth.issuer,
+      audience: deps.auth.audience,
+      ...(deps.auth.jwksUri ? { jwksUri: deps.auth.jwksUri } : {}),
+      logger,
+    }),
+  );
+  app.use('/v1/*', async function scopeToCaller(c, next) {
+    const { sub, tenant } = c.var.principal;
+    if (!tenant) {
+      throw new HttpProblem({
+        status: 403,
+        slug: 'no-tenant',
+        title: 'Forbidden',
+        detail: 'The token names no tenant.',
+      });
+    }
+    c.set('caller', { sub, tenant });
+    c.set('db', db);
+    await next();
+  });
+  app.use('/v1/*', ...apiLimits(deps.rateLimits, logger));
+  app.use('/v1/groups', groupCreateLimit(deps.rateLimits, logger));
+  app.use('/v1/*', flagsMiddleware(flags));
+  app.use('/v1/*', killSwitch(flags, 'maintenance-mode'));
+  app.use('/v1/*', idempotency(db));
+
+  app.get('/v1/cuisines', (c) => c.json({ items: CUISINES }));
+  app.route(
+    '/v1',
+    groupRoutes({
+      chooseAlgorithm: (c) => (c.var.flags.isEnabled('recommendation-v2') ? 'v2' : 'v1'),
+    }),
+  );
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'where2eat',
+      version: deps.version,
+      description: 'Groups vote on cuisines and get a recommendation.',
+    },
+  });
+  app.get(
+    '/docs',
+    async function relaxCspForDocs(c, next) {
+      await next();
+      // The reference page loads its script and styles from a CDN.
+      c.res.headers.set('Content-Security-Policy', DOCS_CSP);
+    },
+    Scalar({ url: '/openapi.json', pageTitle: 'where2eat API' }),
+  );
+
+  app.onError(
+    problemErrorHandler({
+      logger,
+      mapError: [mapDatabaseErrors],
+      exposeInternalErrors: deps.exposeInternalErrors,
+    }),
+  );
+  app.notFound(problemNotFoundHandler(() => app.routes));
+  return app;
+}

@@ -1,0 +1,141 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Where `npm run dev` serves the dev OpenID provider (apps/dev-idp). */
+export const DEV_ISSUER = 'http://localhost:4000';
+
+// The only file in this app that reads the environment. Every variable is documented in
+// docs/configuration.md; a test keeps that page and this schema in step.
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const postgresUrl = z
+  .url()
+  .refine(
+    (value) => /^postgres(ql)?:\/\//.test(value),
+    'must start with postgres:// or postgresql://',
+  );
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+const redisUrl = z
+  .url()
+  .refine((value) => /^rediss?:\/\//.test(value), 'must start with redis:// or rediss://');
+
+/** The bootstrap flags file next to the app, whatever the working directory. */
+const DEFAULT_FLAGS_FILE = fileURLToPath(new URL('../flags.json', import.meta.url));
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: int(0, 65_535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    DATABASE_URL: postgresUrl.optional(),
+    DATA_DIR: z.string().min(1).default('.data/pglite'),
+    MIGRATE_ON_START: bool.optional(),
+    BODY_LIMIT_BYTES: int(1_024, 10_485_760).default(65_536),
+    REQUEST_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    SHUTDOWN_DRAIN_MS: int(0, 60_000).optional(),
+    SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    LOG_PRETTY: bool.optional(),
+
+    // Auth: the dev OpenID provider (apps/dev-idp) unless pointed at the real IdP.
+    AUTH_ISSUER: httpUrl.optional(),
+    AUTH_AUDIENCE: z.string().min(1).default('where2eat'),
+    AUTH_JWKS_URL: httpUrl.optional(),
+
+    // Rate limits and quotas: in-memory unless REDIS_URL is set.
+    REDIS_URL: redisUrl.optional(),
+    RATE_LIMIT_FAIL_OPEN: bool.default(true),
+    RATE_LIMIT_STORE_TIMEOUT_MS: int(10, 5_000).default(100),
+    RATE_LIMIT_PER_USER_PER_MIN: int(1, 1_000_000).default(300),
+    RATE_LIMIT_PER_TENANT_PER_MIN: int(1, 10_000_000).default(3_000),
+    RATE_LIMIT_GROUP_CREATE_PER_MIN: int(1, 10_000).default(20),
+    QUOTA_REQUESTS_PER_TENANT_PER_DAY: int(1, 1_000_000_000).optional(),
+
+    // Feature flags: the bootstrap file unless UNLEASH_URL is set.
+    UNLEASH_URL: httpUrl.optional(),
+    UNLEASH_API_TOKEN: z.string().min(1).optional(),
+    UNLEASH_APP_NAME: z.string().min(1).default('where2eat'),
+    UNLEASH_REFRESH_INTERVAL_MS: int(1_000, 3_600_000).default(15_000),
+    FLAGS_FILE: z.string().min(1).default(DEFAULT_FLAGS_FILE),
+    FLAGS_READY_TIMEOUT_MS: int(100, 60_000).default(5_000),
+
+    // Telemetry: nothing is exported unless OTEL_EXPORTER_OTLP_ENDPOINT or METRICS_PORT is set.
+    OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+    OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+    OTEL_METRIC_EXPORT_INTERVAL: int(100, 3_600_000).default(60_000),
+    METRICS_PORT: int(1, 65_535).optional(),
+    TRACES_SAMPLE_RATIO: z.coerce.number().min(0).max(1).optional(),
+    DEPLOY_ENV: z.string().min(1).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'is required in production (the embedded database is for development)',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.AUTH_ISSUER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_ISSUER'],
+        message: 'is required in production (the dev identity provider is for development)',
+      });
+    }
+    if (env.UNLEASH_URL && !env.UNLEASH_API_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['UNLEASH_API_TOKEN'],
+        message: 'is required when UNLEASH_URL is set',
+      });
+    }
+  })
+  .transform((env) => ({
+    ...env,
+    // Development migrates at start; production runs `npm run migrate` as a release step.
+    MIGRATE_ON_START: env.MIGRATE_ON_START ?? env.NODE_ENV !== 'production',
+    // Kubernetes needs a few seconds to take a pod out of rotation after readiness turns 503.
+    SHUTDOWN_DRAIN_MS: env.SHUTDOWN_DRAIN_MS ?? (env.NODE_ENV === 'production' ? 5_000 : 0),
+    LOG_PRETTY: env.LOG_PRETTY ?? env.NODE_ENV === 'development',
+    AUTH_ISSUER: env.AUTH_ISSUER ?? DEV_ISSUER,
+    DEPLOY_ENV: env.DEPLOY_ENV ?? env.NODE_ENV,
+  }));
+
+export type Config = z.infer<typeof schema>;
+
+/** Thrown when the environment is invalid; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = this.constructor.name;
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses the environment into a typed config.
+ *
+ * @throws {ConfigError} naming each missing or invalid variable
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Treat empty strings as unset, as shells and compose files often export them that way.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map(
+        (issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`,
+      ),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,100 @@
+import { createFlags } from '@micro-app/flags';
+import { createRedisClient, memoryStore, redisStore } from '@micro-app/rate-limit';
+import { createLifecycle } from '@micro-app/server';
+import { serveGracefully } from '@micro-app/server/node';
+import { createApp } from './app.js';
+import { flagRegistry } from './flags.js';
+import { telemetry } from './instrumentation.js';
+import {
+  appVersion,
+  createLogger,
+  loadConfigOrExit,
+  MIGRATIONS_FOLDER,
+  openDatabase,
+} from './runtime.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config);
+const database = openDatabase(config);
+
+if (config.MIGRATE_ON_START) {
+  await database.migrate(MIGRATIONS_FOLDER);
+  logger.info({ driver: database.driver }, 'migrations applied');
+}
+
+const redis = config.REDIS_URL ? createRedisClient(config.REDIS_URL) : undefined;
+redis?.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+
+const flags = createFlags(flagRegistry, {
+  ...(config.UNLEASH_URL && config.UNLEASH_API_TOKEN
+    ? {
+        unleash: {
+          url: config.UNLEASH_URL,
+          apiToken: config.UNLEASH_API_TOKEN,
+          appName: config.UNLEASH_APP_NAME,
+          refreshIntervalMs: config.UNLEASH_REFRESH_INTERVAL_MS,
+        },
+      }
+    : { file: config.FLAGS_FILE }),
+  logger,
+});
+// Serve only once the flags have answered (or their timeout passed and the defaults apply).
+await flags.ready({ timeoutMs: config.FLAGS_READY_TIMEOUT_MS });
+await telemetry.ready;
+
+const lifecycle = createLifecycle();
+const app = createApp({
+  db: database.db,
+  logger,
+  lifecycle,
+  readinessChecks: { database: () => database.ping() },
+  auth: {
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    jwksUri: config.AUTH_JWKS_URL,
+  },
+  rateLimits: {
+    store: redis ? redisStore({ client: redis, prefix: 'where2eat:rl:' }) : memoryStore(),
+    failOpen: config.RATE_LIMIT_FAIL_OPEN,
+    storeTimeoutMs: config.RATE_LIMIT_STORE_TIMEOUT_MS,
+    perUserPerMin: config.RATE_LIMIT_PER_USER_PER_MIN,
+    perTenantPerMin: config.RATE_LIMIT_PER_TENANT_PER_MIN,
+    groupCreatePerMin: config.RATE_LIMIT_GROUP_CREATE_PER_MIN,
+    requestsPerTenantPerDay: config.QUOTA_REQUESTS_PER_TENANT_PER_DAY,
+  },
+  flags,
+  bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+  exposeInternalErrors: config.NODE_ENV === 'development',
+  version: appVersion(),
+});
+
+const server = await serveGracefully({
+  fetch: app.fetch,
+  port: config.PORT,
+  hostname: config.HOST,
+  lifecycle,
+  drainDelayMs: config.SHUTDOWN_DRAIN_MS,
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  onShutdown: [
+    () => database.close(),
+    () => flags.close(),
+    async () => {
+      await redis?.quit();
+    },
+    () => telemetry.shutdown(),
+  ],
+  logger,
+});
+
+logger.info(
+  {
+    url: `http://localhost:${server.port}`,
+    port: server.port,
+    database: database.driver === 'pglite' ? `embedded (${config.DATA_DIR})` : 'postgres',
+    rateLimitStore: redis ? 'redis' : 'memory',
+    flags: flags.source,
+    authIssuer: config.AUTH_ISSUER,
+  },
+  'where2eat listening',
+);

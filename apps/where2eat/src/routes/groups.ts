@@ -1,0 +1,307 @@
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { audit } from '@micro-app/auth';
+import { HttpProblem, validationHook } from '@micro-app/server';
+import type { Context } from 'hono';
+import { type Algorithm, recommend } from '../domain/recommend.js';
+import {
+  addMember,
+  createGroup,
+  deleteGroup,
+  findGroup,
+  type GroupRow,
+  type GroupWithMembers,
+  listGroups,
+  type MemberRow,
+  removeMember,
+  renameGroup,
+  setPreferences,
+} from '../groups/repository.js';
+import type { AppEnv, Caller } from '../http/types.js';
+import {
+  AddMemberBody,
+  CreateGroupBody,
+  commonErrors,
+  GroupIdParams,
+  GroupListSchema,
+  GroupSchema,
+  idempotencyHeader,
+  ListGroupsQuery,
+  MemberIdParams,
+  MemberSchema,
+  PreferencesBody,
+  problem,
+  RecommendationSchema,
+  RenameGroupBody,
+} from './schemas.js';
+
+export interface GroupRoutesOptions {
+  /** Picks the recommendation algorithm for a request (a feature flag in where2eat). Default: always `v1`. */
+  chooseAlgorithm?: (c: Context<AppEnv>) => Algorithm;
+}
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+const groupNotFound = () =>
+  new HttpProblem({ status: 404, slug: 'group-not-found', title: 'Group not found' });
+const memberNotFound = () =>
+  new HttpProblem({ status: 404, slug: 'member-not-found', title: 'Member not found' });
+const forbidden = (detail: string) =>
+  new HttpProblem({ status: 403, slug: 'forbidden', title: 'Forbidden', detail });
+
+const toMember = (m: MemberRow) => ({
+  id: m.id,
+  name: m.name,
+  userSub: m.userSub,
+  likes: m.likes,
+  vetoes: m.vetoes,
+});
+const toGroupSummary = (g: GroupRow) => ({
+  id: g.id,
+  name: g.name,
+  ownerSub: g.ownerSub,
+  createdAt: g.createdAt.toISOString(),
+  updatedAt: g.updatedAt.toISOString(),
+});
+const toGroup = (g: GroupWithMembers) => ({
+  ...toGroupSummary(g),
+  members: g.members.map(toMember),
+});
+
+async function groupFor(c: Context<AppEnv>, groupId: string): Promise<GroupWithMembers> {
+  const group = await findGroup(c.var.db, c.var.caller, groupId);
+  if (!group) throw groupNotFound();
+  return group;
+}
+
+function requireOwner(group: GroupRow, caller: Caller, action: string): void {
+  if (group.ownerSub !== caller.sub) throw forbidden(`Only the group's owner may ${action}.`);
+}
+
+const tags = ['groups'];
+const security = [{ bearerAuth: [] }];
+
+/** The `/v1/groups` API. */
+export function groupRoutes(options: GroupRoutesOptions = {}) {
+  const { chooseAlgorithm = () => 'v1' } = options;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/groups',
+      tags,
+      security,
+      summary: 'Create a group; the caller becomes its owner',
+      request: { headers: idempotencyHeader, body: jsonBody(CreateGroupBody) },
+      responses: { 201: json(GroupSchema, 'Created.'), ...commonErrors },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('json');
+      const group = await createGroup(c.var.db, c.var.caller, name);
+      c.header('Location', `/v1/groups/${group.id}`);
+      return c.json({ ...toGroupSummary(group), members: [] }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/groups',
+      tags,
+      security,
+      summary: "List the caller's tenant's groups, newest first",
+      request: { query: ListGroupsQuery },
+      responses: { 200: json(GroupListSchema, 'A page of groups.'), ...commonErrors },
+    }),
+    async (c) => {
+      const page = c.req.valid('query');
+      const rows = await listGroups(c.var.db, c.var.caller, page);
+      return c.json({ items: rows.map(toGroupSummary), ...page }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/groups/{groupId}',
+      tags,
+      security,
+      summary: 'Get a group with its members and their preferences',
+      request: { params: GroupIdParams },
+      responses: { 200: json(GroupSchema, 'The group.'), ...commonErrors },
+    }),
+    async (c) => c.json(toGroup(await groupFor(c, c.req.valid('param').groupId)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/groups/{groupId}',
+      tags,
+      security,
+      summary: 'Rename a group (owner only)',
+      request: { params: GroupIdParams, body: jsonBody(RenameGroupBody) },
+      responses: {
+        200: json(GroupSchema, 'Renamed.'),
+        403: problem('Not allowed for the caller.'),
+        ...commonErrors,
+      },
+    }),
+    async (c) => {
+      const group = await groupFor(c, c.req.valid('param').groupId);
+      requireOwner(group, c.var.caller, 'rename it');
+      const renamed = await renameGroup(c.var.db, group.id, c.req.valid('json').name);
+      if (!renamed) throw groupNotFound();
+      audit(c, 'group.renamed', { groupId: group.id });
+      return c.json(toGroup({ ...renamed, members: group.members }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/groups/{groupId}',
+      tags,
+      security,
+      summary: 'Delete a group and its members (owner only)',
+      request: { params: GroupIdParams },
+      responses: {
+        204: { description: 'Deleted.' },
+        403: problem('Not allowed for the caller.'),
+        ...commonErrors,
+      },
+    }),
+    async (c) => {
+      const group = await groupFor(c, c.req.valid('param').groupId);
+      requireOwner(group, c.var.caller, 'delete it');
+      await deleteGroup(c.var.db, group.id);
+      audit(c, 'group.deleted', { groupId: group.id, members: group.members.length });
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/groups/{groupId}/members',
+      tags,
+      security,
+      summary: 'Add a member: the owner adds anyone, others may add only themselves',
+      request: { params: GroupIdParams, headers: idempotencyHeader, body: jsonBody(AddMemberBody) },
+      responses: {
+        201: json(MemberSchema, 'Added.'),
+        403: problem('Not allowed for the caller.'),
+        409: problem('That user is already a member.'),
+        ...commonErrors,
+      },
+    }),
+    async (c) => {
+      const group = await groupFor(c, c.req.valid('param').groupId);
+      const body = c.req.valid('json');
+      // Omitted: the caller joins; null: a guest without an account, whom the owner votes for.
+      const userSub = body.userSub === undefined ? c.var.caller.sub : body.userSub;
+      const { name } = body;
+      if (group.ownerSub !== c.var.caller.sub && userSub !== c.var.caller.sub) {
+        throw forbidden('Only the owner may add other people; you may add yourself.');
+      }
+      const member = await addMember(c.var.db, group.id, { name, userSub });
+      if (!member) {
+        throw new HttpProblem({
+          status: 409,
+          slug: 'already-a-member',
+          title: 'Already a member',
+          detail: 'That user is already a member of this group.',
+        });
+      }
+      c.header('Location', `/v1/groups/${group.id}/members/${member.id}`);
+      return c.json(toMember(member), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/groups/{groupId}/members/{memberId}',
+      tags,
+      security,
+      summary: 'Remove a member (the owner, or the member themself)',
+      request: { params: MemberIdParams },
+      responses: {
+        204: { description: 'Removed.' },
+        403: problem('Not allowed for the caller.'),
+        ...commonErrors,
+      },
+    }),
+    async (c) => {
+      const { groupId, memberId } = c.req.valid('param');
+      const group = await groupFor(c, groupId);
+      const member = group.members.find((m) => m.id === memberId);
+      if (!member) throw memberNotFound();
+      if (group.ownerSub !== c.var.caller.sub && member.userSub !== c.var.caller.sub) {
+        throw forbidden('Only the owner or the member themself may remove a member.');
+      }
+      await removeMember(c.var.db, group.id, memberId);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/groups/{groupId}/members/{memberId}/preferences',
+      tags,
+      security,
+      summary: "Record a member's likes (most wanted first) and vetoes",
+      description:
+        'A member with an account votes only for themself; the owner votes for members without one.',
+      request: { params: MemberIdParams, body: jsonBody(PreferencesBody) },
+      responses: {
+        200: json(MemberSchema, 'Recorded.'),
+        403: problem('Not allowed for the caller.'),
+        ...commonErrors,
+      },
+    }),
+    async (c) => {
+      const { groupId, memberId } = c.req.valid('param');
+      const group = await groupFor(c, groupId);
+      const member = group.members.find((m) => m.id === memberId);
+      if (!member) throw memberNotFound();
+      const caller = c.var.caller;
+      const mayVote =
+        member.userSub === caller.sub || (member.userSub === null && group.ownerSub === caller.sub);
+      if (!mayVote) throw forbidden('Only the member themself may record their preferences.');
+      const updated = await setPreferences(c.var.db, group.id, memberId, c.req.valid('json'));
+      if (!updated) throw memberNotFound();
+      return c.json(toMember(updated), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/groups/{groupId}/recommendation',
+      tags,
+      security,
+      summary: "The group's recommended cuisine, with the full ranking",
+      request: { params: GroupIdParams },
+      responses: { 200: json(RecommendationSchema, 'The recommendation.'), ...commonErrors },
+    }),
+    async (c) => {
+      const group = await groupFor(c, c.req.valid('param').groupId);
+      const result = recommend(
+        group.members.map((m) => ({ memberId: m.id, likes: m.likes, vetoes: m.vetoes })),
+        chooseAlgorithm(c),
+      );
+      return c.json({ groupId: group.id, ...result }, 200);
+    },
+  );
+
+  return app;
+}

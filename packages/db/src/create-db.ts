@@ -1,0 +1,207 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { DbError, toDbError } from './errors.js';
+import { createInstruments, type DbInstruments, traced } from './instrument.js';
+
+/** A drizzle database over either driver; write queries against this type. */
+export type Database<TSchema extends Record<string, unknown> = Record<string, never>> = PgDatabase<
+  PgQueryResultHKT,
+  TSchema
+>;
+
+export interface CreateDbOptions<TSchema extends Record<string, unknown>> {
+  /** drizzle schema (tables and relations) for the relational query API. */
+  schema: TSchema;
+  /** PostgreSQL URL. When absent the database is embedded PGlite. Default: `undefined`. */
+  url?: string | undefined;
+  /** PGlite data folder (created if missing); absent means in memory. Ignored with `url`. Default: `undefined`. */
+  dataDir?: string | undefined;
+  /** Largest number of pooled connections (postgres.js). Default: `10`. */
+  poolMax?: number;
+  /** Time to wait for a connection before the query fails as unavailable. Default: `5_000`. */
+  connectTimeoutMs?: number;
+  /** Idle time after which a pooled connection closes. Default: `30_000`. */
+  idleTimeoutMs?: number;
+  /** Source of the tracer; defaults to OpenTelemetry's global provider (a no-op until an SDK starts). */
+  tracerProvider?: TracerProvider;
+  /** Source of the meter for `db.client.operation.duration`; defaults to the global provider. */
+  meterProvider?: MeterProvider;
+}
+
+/** What {@link createDb} returns: the drizzle client and its lifecycle. */
+export interface DbHandle<TSchema extends Record<string, unknown>> {
+  db: Database<TSchema>;
+  driver: 'postgres' | 'pglite';
+  /** Runs `select 1`; rejects with `DbError('DB_UNAVAILABLE')` when the database is unreachable. */
+  ping(): Promise<void>;
+  /** Applies the checked-in drizzle-kit migrations in `migrationsFolder`, in order, once each. */
+  migrate(migrationsFolder: string): Promise<void>;
+  /** Closes the pool (waiting up to `timeoutMs` for running queries) or the embedded database. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+type Fn = (...args: unknown[]) => unknown;
+
+function bindAll<T extends object>(target: T, overrides: Record<PropertyKey, unknown>): T {
+  return new Proxy(target, {
+    get(obj, prop) {
+      if (prop in overrides) return overrides[prop];
+      const value = Reflect.get(obj, prop, obj);
+      return typeof value === 'function' ? (value as Fn).bind(obj) : value;
+    },
+  });
+}
+
+/** postgres.js: every `unsafe()` query runs in a span; transactions hand out wrapped clients too. */
+function instrumentPostgres(client: postgres.Sql, inst: DbInstruments): postgres.Sql {
+  const wrapTx = (callback: Fn) => (tx: postgres.Sql) => callback(instrumentPostgres(tx, inst));
+  return bindAll(client, {
+    unsafe(query: string, params?: unknown[], options?: unknown) {
+      let pending = (client.unsafe as Fn)(query, params, options) as postgres.PendingQuery<never>;
+      const wrapper = {
+        values() {
+          pending = pending.values() as never;
+          return wrapper;
+        },
+        // biome-ignore lint/suspicious/noThenProperty: a thenable is what drizzle awaits
+        then(onFulfilled?: Fn, onRejected?: Fn) {
+          return traced(inst, query, () => pending).then(onFulfilled, onRejected);
+        },
+      };
+      return wrapper;
+    },
+    begin(...args: unknown[]) {
+      const callback = args.pop() as Fn;
+      return (client.begin as Fn)(...args, wrapTx(callback));
+    },
+    savepoint(...args: unknown[]) {
+      const callback = args.pop() as Fn;
+      return (client as unknown as { savepoint: Fn }).savepoint(...args, wrapTx(callback));
+    },
+  });
+}
+
+interface PgliteLike {
+  query: Fn;
+  transaction: Fn;
+}
+
+/** PGlite: every `query()` runs in a span; transactions hand out wrapped clients too. */
+function instrumentPglite<T extends object>(client: T, inst: DbInstruments): T {
+  const target = client as unknown as PgliteLike;
+  return bindAll(client, {
+    query(query: string, ...rest: unknown[]) {
+      return traced(inst, query, () => target.query(query, ...rest) as PromiseLike<unknown>);
+    },
+    transaction(callback: Fn) {
+      return target.transaction((tx: object) => callback(instrumentPglite(tx, inst)));
+    },
+  });
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new DbError('DB_INVALID_OPTIONS', `${name} must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Creates a drizzle client: over postgres.js when `url` is given, otherwise over embedded PGlite
+ * (in memory, or persisted in `dataDir`). No connection is opened until the first query. Every
+ * query gets an OpenTelemetry client span and a `db.client.operation.duration` sample, and
+ * connection failures surface as `DbError` with code `DB_UNAVAILABLE`.
+ *
+ * @throws {DbError} `DB_INVALID_OPTIONS` when the URL or a limit is invalid
+ * @example
+ * const { db, ping, migrate, close } = createDb({ schema, url: config.DATABASE_URL });
+ * await migrate(new URL('../drizzle', import.meta.url).pathname);
+ */
+export function createDb<TSchema extends Record<string, unknown>>(
+  options: CreateDbOptions<TSchema>,
+): DbHandle<TSchema> {
+  const {
+    schema,
+    url,
+    dataDir,
+    poolMax = 10,
+    connectTimeoutMs = 5_000,
+    idleTimeoutMs = 30_000,
+    tracerProvider,
+    meterProvider,
+  } = options;
+  positive('poolMax', poolMax);
+  positive('connectTimeoutMs', connectTimeoutMs);
+  positive('idleTimeoutMs', idleTimeoutMs);
+
+  if (url) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch (cause) {
+      throw new DbError('DB_INVALID_OPTIONS', 'url is not a valid URL', { cause });
+    }
+    if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+      throw new DbError('DB_INVALID_OPTIONS', `url must use postgres://, got ${parsed.protocol}//`);
+    }
+    const inst = createInstruments(
+      tracerProvider,
+      meterProvider,
+      parsed.pathname.slice(1) || 'postgres',
+    );
+    const client = postgres(url, {
+      max: poolMax,
+      connect_timeout: Math.ceil(connectTimeoutMs / 1000),
+      idle_timeout: Math.ceil(idleTimeoutMs / 1000),
+      onnotice: () => {},
+    });
+    const db = drizzlePostgres({ client: instrumentPostgres(client, inst), schema });
+    return {
+      db: db as unknown as Database<TSchema>,
+      driver: 'postgres',
+      async ping() {
+        await db.execute(sql`select 1`).catch((err: unknown) => {
+          throw toDbError(err);
+        });
+      },
+      async migrate(migrationsFolder) {
+        try {
+          await migratePostgres(db, { migrationsFolder });
+        } catch (cause) {
+          throw toDbError(cause) instanceof DbError
+            ? toDbError(cause)
+            : new DbError('DB_MIGRATION_FAILED', 'migrations failed', { cause });
+        }
+      },
+      close: (timeoutMs = 5_000) => client.end({ timeout: timeoutMs / 1000 }),
+    };
+  }
+
+  const inst = createInstruments(tracerProvider, meterProvider, 'pglite');
+  const client = new PGlite(dataDir);
+  const db = drizzlePglite({ client: instrumentPglite(client, inst), schema });
+  return {
+    db: db as unknown as Database<TSchema>,
+    driver: 'pglite',
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    async migrate(migrationsFolder) {
+      try {
+        await migratePglite(db, { migrationsFolder });
+      } catch (cause) {
+        throw new DbError('DB_MIGRATION_FAILED', 'migrations failed', { cause });
+      }
+    },
+    close: async () => {
+      if (!client.closed) await client.close();
+    },
+  };
+}

@@ -1,0 +1,353 @@
+import { EventEmitter } from 'node:events';
+import { InMemStorageProvider, Unleash, type UnleashConfig } from 'unleash-client';
+import { FlagsError } from './errors.js';
+import { FileRepository } from './file-source/file-repository.js';
+import { validateDefinitions } from './registry.js';
+import type {
+  FlagContext,
+  FlagDefinition,
+  FlagDefinitions,
+  FlagEvaluator,
+  FlagName,
+  FlagsLogger,
+  FlagsReadyResult,
+  FlagsSource,
+} from './types.js';
+
+/** Connection to an Unleash server (or Unleash Edge) with a backend (client) API token. */
+export interface UnleashSourceOptions {
+  /** Base URL of the Unleash API, e.g. `https://unleash.example.com/api`. */
+  url: string;
+  /** Backend API token, sent as the `Authorization` header. */
+  apiToken: string;
+  /** Name this app registers under in Unleash. */
+  appName: string;
+  /** Value of the `environment` context field (the token decides which Unleash environment is served). */
+  environment?: string;
+  /** Unique id of this instance; unleash-client generates one when missing. */
+  instanceId?: string;
+  /** Only fetch the flags of this Unleash project. */
+  projectName?: string;
+  /** How often flag definitions are fetched. Default 15000. */
+  refreshIntervalMs?: number;
+  /** How often usage metrics are sent. Default 60000. */
+  metricsIntervalMs?: number;
+  /** Do not send usage metrics. Default false. */
+  disableMetrics?: boolean;
+  /** Timeout of each HTTP request to Unleash; at least 1000 (unleash-client's retry delay). Default 10000. */
+  requestTimeoutMs?: number;
+  /**
+   * Directory where the last fetched definitions are kept, so a restart while Unleash is down
+   * serves them. Default: none (memory only).
+   */
+  backupPath?: string;
+  /** Extra headers on every request (e.g. for a proxy). */
+  customHeaders?: Record<string, string>;
+}
+
+/** Options of {@link createFlags}. Set `unleash` or `file` (not both); neither serves defaults. */
+export interface FlagsOptions {
+  /** Read flags from Unleash. */
+  unleash?: UnleashSourceOptions;
+  /** Read flags from this bootstrap file (see README) and reload it when it changes. */
+  file?: string;
+  /** How often the bootstrap file is checked for changes; 0 turns reloading off. Default 1000. */
+  watchIntervalMs?: number;
+  /** Receives warnings (unreachable Unleash, bad reloads, ready timeout). Default: console. */
+  logger?: FlagsLogger;
+}
+
+/** Options of {@link Flags.ready}. */
+export interface FlagsReadyOptions {
+  /** How long to wait for the first values before serving declared defaults. Default 5000. */
+  timeoutMs?: number;
+}
+
+/** A started-on-demand flag client bound to a registry; create it with {@link createFlags}. */
+export interface Flags<N extends string = string> {
+  /** The source flag values come from. */
+  readonly source: FlagsSource;
+  /** The declared definitions, by name. */
+  readonly definitions: Readonly<Record<N, FlagDefinition>>;
+  /**
+   * Starts the source (once) and waits until its first values are in, or until `timeoutMs`
+   * passed: then it logs a warning and resolves with `ready: false`, and the declared defaults
+   * are served until the source answers.
+   *
+   * @throws {FlagsError} `FLAGS_FILE_UNREADABLE` / `FLAGS_FILE_INVALID` naming the bootstrap file
+   */
+  ready(options?: FlagsReadyOptions): Promise<FlagsReadyResult>;
+  /** Whether values from the source are being served (rather than the declared defaults). */
+  isReady(): boolean;
+  /**
+   * Evaluates a declared flag for a context; the declared default when the source has not
+   * answered yet or does not know the flag.
+   *
+   * @throws {FlagsError} `FLAGS_UNDECLARED_FLAG` when called with an undeclared name (only
+   *   possible when the types were bypassed)
+   */
+  isEnabled(name: N, context?: FlagContext): boolean;
+  /** An evaluator bound to one context. */
+  evaluator(context: FlagContext | (() => FlagContext)): FlagEvaluator<N>;
+  /** Stops polling / watching. Further evaluations keep returning the last values. */
+  close(): Promise<void>;
+}
+
+const DEFAULTS = {
+  watchIntervalMs: 1000,
+  readyTimeoutMs: 5000,
+  refreshIntervalMs: 15_000,
+  metricsIntervalMs: 60_000,
+  requestTimeoutMs: 10_000,
+} as const;
+
+/** Placeholder URL for unleash-client in file mode: it is never fetched (metrics are off). */
+const OFFLINE_URL = 'http://offline.invalid/api/';
+
+const consoleLogger: FlagsLogger = {
+  warn: (obj, msg) => console.warn(msg, obj),
+  error: (obj, msg) => console.error(msg, obj),
+};
+
+/**
+ * Creates the flag client of an app from its registry. Nothing is fetched or read until
+ * `ready()` is called; until then (and until the source answers) declared defaults are served.
+ *
+ * @param registry - the result of `defineFlags(...)`
+ * @param [options.unleash] - Unleash connection; see {@link UnleashSourceOptions}
+ * @param [options.file] - bootstrap file path, used when there is no Unleash
+ * @param [options.watchIntervalMs=1000] - bootstrap file poll interval; 0 = no reload
+ * @param [options.logger=console] - pino-compatible logger for warnings
+ * @throws {FlagsError} `FLAGS_INVALID_OPTIONS` / `FLAGS_INVALID_DEFINITION` at once
+ * @example
+ * const flags = createFlags(flagRegistry, config.UNLEASH_URL
+ *   ? { unleash: { url: config.UNLEASH_URL, apiToken: config.UNLEASH_API_TOKEN, appName: 'where2eat' } }
+ *   : { file: config.FLAGS_FILE });
+ * await flags.ready({ timeoutMs: 5000 });
+ * flags.isEnabled('recommendation-v2', { userId: 'u-1' });
+ */
+export function createFlags<const T extends FlagDefinitions>(
+  registry: T,
+  options: FlagsOptions = {},
+): Flags<FlagName<T>> {
+  validateDefinitions(registry);
+  validateOptions(options);
+  const logger = options.logger ?? consoleLogger;
+  const logError = (obj: object, msg: string) =>
+    (logger.error ?? logger.warn).call(logger, obj, msg);
+  const source: FlagsSource = options.unleash ? 'unleash' : options.file ? 'file' : 'defaults';
+  const definitions = registry as unknown as Readonly<Record<FlagName<T>, FlagDefinition>>;
+
+  const client = source === 'defaults' ? undefined : createClient(options, registry, logger);
+  let loaded = false;
+  let started: Promise<void> | undefined;
+  let failing = false;
+  let closed = false;
+
+  let markLoaded: () => void = () => {};
+  const loadedOnce = new Promise<void>((resolve) => {
+    markLoaded = resolve;
+  });
+  if (client) {
+    client.on('ready', () => {
+      loaded = true;
+      markLoaded();
+    });
+    client.on('changed', () => {
+      if (failing) logger.info?.({ source }, 'feature flag source reachable again');
+      failing = false;
+    });
+    client.on('unchanged', () => {
+      if (failing) logger.info?.({ source }, 'feature flag source reachable again');
+      failing = false;
+    });
+    client.on('error', (err: Error) => {
+      // One line per outage, not one per poll; the repeated polls fail the same way.
+      if (failing) return;
+      failing = true;
+      logError(
+        { err, source, serving: loaded ? 'last known values' : 'declared defaults' },
+        'feature flag source failed',
+      );
+    });
+    client.on('warn', (msg: unknown) => {
+      const detail = msg instanceof Error ? msg.message : String(msg);
+      if (failing) return;
+      // "… responded 503. Backing off" repeats on every poll of an outage, like errors do.
+      if (/backing off/i.test(detail)) failing = true;
+      logger.warn({ source, detail }, 'unleash-client warning');
+    });
+  }
+
+  const declared = (name: string): FlagDefinition => {
+    const definition = Object.hasOwn(registry, name) ? registry[name] : undefined;
+    if (!definition) {
+      throw new FlagsError(
+        'FLAGS_UNDECLARED_FLAG',
+        `flag "${name}" is not declared in the registry`,
+      );
+    }
+    return definition;
+  };
+
+  const isEnabled = (name: FlagName<T>, context: FlagContext = {}): boolean => {
+    const definition = declared(name);
+    if (!client || !loaded) return definition.default;
+    return client.isEnabled(
+      name,
+      context as Parameters<Unleash['isEnabled']>[1],
+      definition.default,
+    );
+  };
+
+  return {
+    source,
+    definitions,
+    async ready(readyOptions: FlagsReadyOptions = {}): Promise<FlagsReadyResult> {
+      const timeoutMs = readyOptions.timeoutMs ?? DEFAULTS.readyTimeoutMs;
+      if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
+        throw new FlagsError('FLAGS_INVALID_OPTIONS', 'ready(): timeoutMs must be a number >= 0');
+      }
+      if (!client) return { source, ready: true };
+      started ??= client.start().catch((err: unknown) => {
+        throw err instanceof FlagsError
+          ? err
+          : new FlagsError('FLAGS_START_FAILED', `feature flags could not start: ${String(err)}`, {
+              cause: err,
+            });
+      });
+      // A local file is read in full, whatever the timeout, so that its errors surface here.
+      if (source === 'file') {
+        await started;
+        await loadedOnce; // unleash-client re-emits the file's `ready` on the next tick
+        return { source, ready: true };
+      }
+      // Unleash: the first fetch may hang up to requestTimeoutMs, so the timeout covers it too.
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        loadedOnce.then(() => 'ready' as const),
+        started.then(() => new Promise<never>(() => {})),
+        new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), timeoutMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (outcome === 'ready' || loaded) return { source, ready: true };
+      logger.warn(
+        { source, timeoutMs },
+        'feature flags not ready in time; serving declared defaults until the source answers',
+      );
+      return { source, ready: false };
+    },
+    isReady: () => source === 'defaults' || loaded,
+    isEnabled,
+    evaluator(context) {
+      const read = typeof context === 'function' ? context : () => context;
+      return {
+        isEnabled: (name) => isEnabled(name, read()),
+        get context() {
+          return read();
+        },
+      };
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      if (!client) return;
+      client.destroy();
+      // unleash-client's destroy() removes every listener of its repository, but a fetch that is
+      // in flight (retrying a refused connection) still emits `error` on it when it fails: with no
+      // listener that becomes an unhandled rejection. Keep one no-op listener for that last event.
+      const repository: unknown = Reflect.get(client, 'repository');
+      if (repository instanceof EventEmitter && repository.listenerCount('error') === 0) {
+        repository.on('error', () => {});
+      }
+    },
+  };
+}
+
+function createClient(
+  options: FlagsOptions,
+  registry: FlagDefinitions,
+  logger: FlagsLogger,
+): Unleash {
+  const { unleash, file } = options;
+  if (unleash) {
+    const config: UnleashConfig = {
+      url: unleash.url,
+      appName: unleash.appName,
+      environment: unleash.environment,
+      instanceId: unleash.instanceId,
+      projectName: unleash.projectName,
+      refreshInterval: unleash.refreshIntervalMs ?? DEFAULTS.refreshIntervalMs,
+      metricsInterval: unleash.metricsIntervalMs ?? DEFAULTS.metricsIntervalMs,
+      disableMetrics: unleash.disableMetrics ?? false,
+      timeout: unleash.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+      customHeaders: { ...unleash.customHeaders, Authorization: unleash.apiToken },
+      disableAutoStart: true,
+      skipInstanceCountWarning: true,
+    };
+    if (unleash.backupPath) config.backupPath = unleash.backupPath;
+    else config.storageProvider = new InMemStorageProvider();
+    return new Unleash(config);
+  }
+  return new Unleash({
+    url: OFFLINE_URL,
+    appName: 'offline',
+    disableMetrics: true,
+    disableAutoStart: true,
+    skipInstanceCountWarning: true,
+    storageProvider: new InMemStorageProvider(),
+    repository: new FileRepository({
+      file: file as string,
+      watchIntervalMs: options.watchIntervalMs ?? DEFAULTS.watchIntervalMs,
+      declared: new Set(Object.keys(registry)),
+      logger,
+    }),
+  });
+}
+
+function validateOptions(options: FlagsOptions): void {
+  const fail = (message: string): never => {
+    throw new FlagsError('FLAGS_INVALID_OPTIONS', message);
+  };
+  const { unleash, file, watchIntervalMs } = options;
+  if (unleash && file !== undefined) {
+    fail('set either options.unleash or options.file, not both');
+  }
+  if (file !== undefined && (typeof file !== 'string' || file === '')) {
+    fail('options.file must be a non-empty path');
+  }
+  if (
+    watchIntervalMs !== undefined &&
+    (!Number.isInteger(watchIntervalMs) || watchIntervalMs < 0)
+  ) {
+    fail('options.watchIntervalMs must be an integer >= 0');
+  }
+  if (!unleash) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(unleash.url);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    fail(`options.unleash.url must be an http(s) URL, got "${String(unleash.url)}"`);
+  }
+  if (typeof unleash.apiToken !== 'string' || unleash.apiToken === '') {
+    fail('options.unleash.apiToken must be a non-empty string');
+  }
+  if (typeof unleash.appName !== 'string' || unleash.appName === '') {
+    fail('options.unleash.appName must be a non-empty string');
+  }
+  // unleash-client retries a failed fetch at least 1 s apart and caps that wait with the request
+  // timeout: below 1000 ms every fetch fails ("minTimeout is greater than maxTimeout").
+  if (unleash.requestTimeoutMs !== undefined && unleash.requestTimeoutMs < 1000) {
+    fail('options.unleash.requestTimeoutMs must be at least 1000');
+  }
+  for (const key of ['refreshIntervalMs', 'metricsIntervalMs', 'requestTimeoutMs'] as const) {
+    const value = unleash[key];
+    if (value !== undefined && (!Number.isInteger(value) || value <= 0)) {
+      fail(`options.unleash.${key} must be a positive integer`);
+    }
+  }
+}

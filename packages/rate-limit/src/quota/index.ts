@@ -1,0 +1,307 @@
+import type { MeterProvider } from '@opentelemetry/api';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimitError } from '../errors.js';
+import { consoleLogger, StoreGuard } from '../store/guard.js';
+import type { RateLimitStore } from '../store/index.js';
+import { memoryStore } from '../store/index.js';
+import type { RateLimitLogger, StoreErrorEvent } from '../types.js';
+import type { PeriodWindow, QuotaPeriod } from './period.js';
+import { periodAt } from './period.js';
+
+/** Options of {@link createQuota}. */
+export interface QuotaOptions {
+  /** Where usage is counted. Default: `memoryStore()`; use `redisStore()` with several instances. */
+  store?: RateLimitStore;
+  /** What is counted, e.g. `'requests'` or `'llm-tokens'`; used in events, keys and errors. */
+  unit: string;
+  /** Budget period: a calendar day or month in UTC. */
+  period: QuotaPeriod;
+  /** Budget of a tenant for one period: a non-negative integer or `Infinity`. Read on every call. */
+  limit: (tenant: string) => number;
+  /** Name used in store keys, logs and metrics. Default: `` `${unit}-per-${period}` ``. */
+  name?: string;
+  /** Fraction of the budget at which `onThreshold` fires. Default: `0.8`. */
+  thresholdRatio?: number;
+  /** Called once per tenant and period when usage first reaches `thresholdRatio` of the budget. */
+  onThreshold?: (event: QuotaThresholdEvent) => void | Promise<void>;
+  /** Clock in epoch ms (or a `Date`); inject one in tests. Default: `Date.now`. */
+  now?: () => number | Date;
+  /** Longest wait for the store per call. Default: `100`. */
+  storeTimeoutMs?: number;
+  /** What `quotaLimit()` does when the store fails: `true` lets requests through. Default: `true`. */
+  failOpen?: boolean;
+  /** Receives warnings (store failures, a throwing `onThreshold`). Default: the console. */
+  logger?: RateLimitLogger;
+  /** Called on every store failure. Default: none. */
+  onStoreError?: (event: StoreErrorEvent) => void;
+  /** Meter provider for the `rate_limit.store.errors` counter. Default: the global one. */
+  meterProvider?: MeterProvider;
+}
+
+/** A tenant's usage in the current period. */
+export interface QuotaState {
+  tenant: string;
+  unit: string;
+  period: QuotaPeriod;
+  /** First instant of the period (UTC). */
+  periodStart: Date;
+  /** First instant of the next period, when usage starts again from zero. */
+  resetAt: Date;
+  /** Whole seconds from the call (by the quota's clock) until `resetAt`, rounded up. */
+  secondsToReset: number;
+  limit: number;
+  used: number;
+  /** `max(0, limit - used)`. */
+  remaining: number;
+  /** `true` when usage went past the budget. */
+  exceeded: boolean;
+}
+
+/** What `onThreshold` receives. */
+export interface QuotaThresholdEvent extends QuotaState {
+  /** Name of the quota. */
+  quota: string;
+  /** The configured `thresholdRatio`. */
+  ratio: number;
+}
+
+/** A per-tenant budget; see {@link createQuota}. */
+export interface Quota {
+  readonly name: string;
+  readonly unit: string;
+  readonly period: QuotaPeriod;
+  /** What `quotaLimit()` does when the store fails. */
+  readonly failOpen: boolean;
+  /**
+   * Records `amount` units of use (the spend already happened, so it is recorded even past the
+   * budget) and returns the state after it; `exceeded` tells whether the budget is overrun.
+   * @throws {RateLimitError} `INVALID_AMOUNT`, `STORE_UNAVAILABLE` or `STORE_TIMEOUT`
+   */
+  consume(tenant: string, amount?: number): Promise<QuotaState>;
+  /** Gives back `amount` units, e.g. for work that was charged but not done. */
+  refund(tenant: string, amount?: number): Promise<QuotaState>;
+  /** Units left in the current period. */
+  remaining(tenant: string): Promise<number>;
+  /** The full state of the current period. */
+  status(tenant: string): Promise<QuotaState>;
+}
+
+const TTL_SLACK_SEC = 86_400;
+
+function invalid(message: string): never {
+  throw new RateLimitError('INVALID_OPTIONS', message);
+}
+
+/**
+ * Creates a per-tenant budget of a named unit per UTC calendar day or month, e.g. requests or
+ * tokens spent on a paid downstream API. Usage is counted atomically in the store (exact across
+ * instances with `redisStore()`); `onThreshold` fires once per tenant and period, on the call
+ * that first reaches `thresholdRatio` of the budget. Pair it with `quotaLimit()` to charge HTTP
+ * requests.
+ *
+ * @param options.unit - what is counted
+ * @param options.period - `'day'` or `'month'` (UTC)
+ * @param options.limit - budget per tenant
+ * @param [options.store=memoryStore()] - where usage is counted
+ * @param [options.name=`${unit}-per-${period}`] - name in keys and logs
+ * @param [options.thresholdRatio=0.8] - when `onThreshold` fires
+ * @param [options.onThreshold] - alert hook
+ * @param [options.now=Date.now] - clock
+ * @param [options.storeTimeoutMs=100] - store deadline per call
+ * @param [options.failOpen=true] - `quotaLimit()` behaviour on store failure
+ * @throws {RateLimitError} `INVALID_OPTIONS` on invalid options
+ * @example
+ * const tokens = createQuota({
+ *   store, unit: 'llm-tokens', period: 'month',
+ *   limit: (tenant) => plans.get(tenant)?.monthlyTokens ?? 100_000,
+ *   onThreshold: (e) => log.warn(e, 'tenant used 80% of its token budget'),
+ * });
+ * const state = await tokens.consume('acme', response.usage.total_tokens);
+ */
+export function createQuota(options: QuotaOptions): Quota {
+  const {
+    store = memoryStore(),
+    unit,
+    period,
+    limit,
+    name = `${options?.unit}-per-${options?.period}`,
+    thresholdRatio = 0.8,
+    onThreshold,
+    now = Date.now,
+    storeTimeoutMs = 100,
+    failOpen = true,
+    logger = consoleLogger,
+    onStoreError,
+    meterProvider,
+  } = options ?? ({} as QuotaOptions);
+  if (typeof unit !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(unit)) {
+    invalid(`unit must be a short name of letters, digits, '.', '_' or '-', got ${unit}`);
+  }
+  if (period !== 'day' && period !== 'month') {
+    invalid(`period must be 'day' or 'month', got ${period}`);
+  }
+  if (typeof limit !== 'function') invalid('limit must be a function of the tenant');
+  if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+    invalid(`name must be a short name of letters, digits, '.', '_' or '-', got ${name}`);
+  }
+  if (!(thresholdRatio > 0 && thresholdRatio <= 1)) {
+    invalid(`thresholdRatio must be in (0, 1], got ${thresholdRatio}`);
+  }
+  if (onThreshold !== undefined && typeof onThreshold !== 'function') {
+    invalid('onThreshold must be a function');
+  }
+  if (typeof now !== 'function') invalid('now must be a function');
+  if (!Number.isFinite(storeTimeoutMs) || storeTimeoutMs <= 0) {
+    invalid(`storeTimeoutMs must be a positive number, got ${storeTimeoutMs}`);
+  }
+  if (!store || typeof store.createCounter !== 'function') {
+    invalid('`store` must come from memoryStore() or redisStore()');
+  }
+  if (typeof failOpen !== 'boolean') invalid('`failOpen` must be a boolean');
+  if (typeof logger?.warn !== 'function') invalid('`logger` must have a warn method');
+
+  const guard = new StoreGuard({
+    storeTimeoutMs,
+    timed: store.kind !== 'memory',
+    logger,
+    onStoreError,
+    meterProvider,
+  });
+  // Points are checked here, not by the counter: budgets differ per tenant.
+  const counter: RateLimiterAbstract = store.createCounter({
+    keyPrefix: `quota:${name}`,
+    points: Number.MAX_SAFE_INTEGER,
+    durationSec: 0,
+  });
+  // Memory timers cannot span a month, so memory keys never expire and a tenant's previous
+  // period is deleted when it first shows up in a new one.
+  const lastPeriod = store.kind === 'memory' ? new Map<string, string>() : undefined;
+
+  function clock(): number {
+    const value = now();
+    return value instanceof Date ? value.getTime() : value;
+  }
+
+  function budgetOf(tenant: string): number {
+    const value = limit(tenant);
+    if (!(value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 0))) {
+      throw new RateLimitError(
+        'INVALID_OPTIONS',
+        `quota "${name}": limit(${JSON.stringify(tenant)}) must be a non-negative integer or Infinity, got ${value}`,
+      );
+    }
+    return value;
+  }
+
+  function checkTenant(tenant: string): void {
+    if (typeof tenant !== 'string' || tenant.length === 0) {
+      throw new RateLimitError('INVALID_OPTIONS', 'tenant must be a non-empty string');
+    }
+  }
+
+  function checkAmount(amount: number): void {
+    if (!Number.isSafeInteger(amount) || amount < 1) {
+      throw new RateLimitError(
+        'INVALID_AMOUNT',
+        `quota "${name}": amount must be a positive integer, got ${amount}`,
+      );
+    }
+  }
+
+  function keyOf(tenant: string, window: PeriodWindow, at: number): { key: string; ttl: number } {
+    const key = `${tenant}:${window.id}`;
+    if (lastPeriod) {
+      const previous = lastPeriod.get(tenant);
+      if (previous !== window.id) {
+        if (previous !== undefined) void counter.delete(`${tenant}:${previous}`).catch(() => {});
+        lastPeriod.set(tenant, window.id);
+      }
+      return { key, ttl: 0 };
+    }
+    return { key, ttl: Math.ceil((window.end - at) / 1000) + TTL_SLACK_SEC };
+  }
+
+  function stateOf(tenant: string, window: PeriodWindow, at: number, used: number): QuotaState {
+    const budget = budgetOf(tenant);
+    return {
+      tenant,
+      unit,
+      period,
+      periodStart: new Date(window.start),
+      resetAt: new Date(window.end),
+      secondsToReset: Math.ceil((window.end - at) / 1000),
+      limit: budget,
+      used,
+      remaining: Math.max(0, budget - used),
+      exceeded: used > budget,
+    };
+  }
+
+  async function storeCall<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw guard.report(err, name, failOpen);
+    }
+  }
+
+  async function add(tenant: string, delta: number): Promise<QuotaState> {
+    const at = clock();
+    const window = periodAt(period, at);
+    const { key, ttl } = keyOf(tenant, window, at);
+    const { res } = await storeCall(() =>
+      guard.call(
+        delta > 0
+          ? counter.penalty(key, delta, { customDuration: ttl })
+          : counter.reward(key, -delta, { customDuration: ttl }),
+      ),
+    );
+    return stateOf(tenant, window, at, res.consumedPoints);
+  }
+
+  function maybeNotify(state: QuotaState, amount: number): void {
+    if (!onThreshold || state.limit === 0 || state.limit === Number.POSITIVE_INFINITY) return;
+    const threshold = state.limit * thresholdRatio;
+    const before = state.used - amount;
+    // Counters are atomic, so exactly one call sees the threshold between its before and after.
+    if (!(before < threshold && state.used >= threshold)) return;
+    const event: QuotaThresholdEvent = { ...state, quota: name, ratio: thresholdRatio };
+    const warn = (err: unknown) =>
+      logger.warn({ err, quota: name, tenant: state.tenant }, 'quota onThreshold hook failed');
+    try {
+      Promise.resolve(onThreshold(event)).catch(warn);
+    } catch (err) {
+      warn(err);
+    }
+  }
+
+  async function status(tenant: string): Promise<QuotaState> {
+    checkTenant(tenant);
+    const at = clock();
+    const window = periodAt(period, at);
+    const { key } = keyOf(tenant, window, at);
+    const res = await storeCall(() => guard.deadline(counter.get(key)));
+    return stateOf(tenant, window, at, res?.consumedPoints ?? 0);
+  }
+
+  return {
+    name,
+    unit,
+    period,
+    failOpen,
+    async consume(tenant, amount = 1) {
+      checkTenant(tenant);
+      checkAmount(amount);
+      const state = await add(tenant, amount);
+      maybeNotify(state, amount);
+      return state;
+    },
+    async refund(tenant, amount = 1) {
+      checkTenant(tenant);
+      checkAmount(amount);
+      return add(tenant, -amount);
+    },
+    remaining: async (tenant) => (await status(tenant)).remaining,
+    status,
+  };
+}

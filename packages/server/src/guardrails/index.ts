@@ -1,0 +1,77 @@
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { timeout } from 'hono/timeout';
+import { problemResponse, problemType } from '../problem/problem.js';
+
+export interface GuardrailsOptions {
+  /** Largest accepted request body in bytes; larger bodies get 413. Default: `1_048_576` (1 MiB). */
+  bodyLimitBytes?: number;
+  /** Time a request may take before it is answered with 504. Default: `10_000`. */
+  timeoutMs?: number;
+  /** Header carrying the request id in and out. Default: `'X-Request-Id'`. */
+  requestIdHeader?: string;
+  /**
+   * Content-Security-Policy for responses. The default allows nothing but what the API
+   * reference page at `/docs` loads from its own origin. Default: `"default-src 'none'; frame-ancestors 'none'"`.
+   */
+  contentSecurityPolicy?: Record<string, string[]> | false;
+}
+
+/**
+ * The request guardrails every app runs first, in order: request id (the client's
+ * `X-Request-Id` is kept only when it is at most 128 word characters, `-` or `=`), secure headers, body size limit (413 problem+json) and request
+ * timeout (504 problem+json).
+ *
+ * @throws {RangeError} when a limit is not a positive number
+ * @example
+ * app.use(...guardrails({ bodyLimitBytes: 64 * 1024, timeoutMs: 5_000 }));
+ */
+export function guardrails(options: GuardrailsOptions = {}): MiddlewareHandler[] {
+  const {
+    bodyLimitBytes = 1_048_576,
+    timeoutMs = 10_000,
+    requestIdHeader = 'X-Request-Id',
+    contentSecurityPolicy,
+  } = options;
+  if (!Number.isFinite(bodyLimitBytes) || bodyLimitBytes <= 0) {
+    throw new RangeError(`bodyLimitBytes must be a positive number, got ${bodyLimitBytes}`);
+  }
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+  }
+  return [
+    requestId({
+      headerName: requestIdHeader,
+      generator: () => crypto.randomUUID(),
+      limitLength: 128,
+    }),
+    secureHeaders(
+      contentSecurityPolicy === false
+        ? {}
+        : {
+            contentSecurityPolicy: contentSecurityPolicy ?? {
+              defaultSrc: ["'none'"],
+              frameAncestors: ["'none'"],
+            },
+          },
+    ),
+    bodyLimit({
+      maxSize: bodyLimitBytes,
+      onError: (c) =>
+        problemResponse(c, {
+          type: problemType('payload-too-large'),
+          title: 'Payload too large',
+          status: 413,
+          detail: `Request bodies are limited to ${bodyLimitBytes} bytes.`,
+        }),
+    }),
+    timeout(
+      timeoutMs,
+      () =>
+        new HTTPException(504, { message: `The request did not complete within ${timeoutMs} ms.` }),
+    ),
+  ];
+}

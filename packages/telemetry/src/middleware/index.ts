@@ -1,0 +1,150 @@
+import { type Attributes, context, type MeterProvider, trace } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import type { Context, MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
+import type { Logger } from 'pino';
+import { TelemetryError } from '../errors.js';
+import { httpServerDurationHistogram } from '../metrics/http-server.js';
+
+/** What `telemetryMiddleware` puts on the context: `c.var.logger`, `c.var.traceId`. */
+export interface TelemetryVariables {
+  /** Child of the root logger bound to `request_id`, `trace_id` and `span_id`. */
+  logger: Logger;
+  /** Trace id of the request's server span, when tracing is on. */
+  traceId: string | undefined;
+}
+
+export interface TelemetryMiddlewareOptions {
+  /** The app's root logger (see `createLogger`); each request gets a child of it. Required. */
+  logger: Logger;
+  /** Meter provider for `http.server.request.duration`. Default: the global one. */
+  meterProvider?: MeterProvider | undefined;
+  /**
+   * Reads the request id. Default: `c.var.requestId` (set by `hono/request-id` or the server
+   * kit's guardrails), else the `X-Request-Id` header.
+   */
+  requestId?: ((c: Context) => string | undefined) | undefined;
+  /** Return `true` to skip the per-request log line (e.g. health probes); metrics are still recorded. Default: log every request. */
+  skipLog?: ((c: Context) => boolean) | undefined;
+}
+
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+]);
+
+function defaultRequestId(c: Context): string | undefined {
+  const fromVar = (c.var as Record<string, unknown>).requestId;
+  if (typeof fromVar === 'string') return fromVar;
+  return c.req.header('x-request-id');
+}
+
+/**
+ * The route template that handled the request, e.g. `/v1/groups/:groupId/recommendation`:
+ * the last matched route, unless it is a wildcard middleware path (then no route matched: 404).
+ */
+function routeOf(c: Context): string | undefined {
+  const routes = matchedRoutes(c);
+  const last = routes[routes.length - 1];
+  if (!last || last.path.endsWith('*')) return undefined;
+  return last.path;
+}
+
+/**
+ * Per-request telemetry for Hono: names the server span `METHOD route` and sets `http.route`
+ * on it, records `http.server.request.duration` (seconds, with `http.request.method`,
+ * `http.route`, `http.response.status_code`, `url.scheme`, `error.type` on 5xx), puts a child
+ * logger bound to `request_id`, `trace_id`, `span_id` on `c.var.logger`, and writes one log line
+ * per request (`method`, `route`, `path`, `status`, `duration_ms`). Mount it right after the
+ * request id middleware and before the routes.
+ *
+ * @param options.logger root logger
+ * @param [options.meterProvider=global] meter provider for the duration histogram
+ * @param [options.requestId] reads the request id
+ * @param [options.skipLog] skips the request log line for some requests
+ * @throws {TelemetryError} `INVALID_OPTION` when `logger` is missing
+ * @example
+ * const app = new Hono<{ Variables: TelemetryVariables }>();
+ * app.use(...guardrails(), telemetryMiddleware({ logger }));
+ * app.get('/hello', (c) => { c.var.logger.info('hi'); return c.text('hello'); });
+ */
+export function telemetryMiddleware(
+  options: TelemetryMiddlewareOptions,
+): MiddlewareHandler<{ Variables: TelemetryVariables }> {
+  const { logger, meterProvider, requestId = defaultRequestId, skipLog } = options ?? {};
+  if (!logger || typeof logger.child !== 'function') {
+    throw new TelemetryError('INVALID_OPTION', 'logger must be a pino logger (see createLogger)');
+  }
+  const duration = httpServerDurationHistogram(meterProvider);
+
+  return async function telemetry(c, next) {
+    const startedAt = performance.now();
+    const span = trace.getActiveSpan();
+    const spanContext = span?.spanContext();
+    const traced = spanContext !== undefined && trace.isSpanContextValid(spanContext);
+    const bindings: Record<string, string> = {};
+    const id = requestId(c);
+    if (id !== undefined) bindings.request_id = id;
+    if (traced) {
+      bindings.trace_id = spanContext.traceId;
+      bindings.span_id = spanContext.spanId;
+    }
+    const log = logger.child(bindings);
+    c.set('logger', log);
+    c.set('traceId', traced ? spanContext.traceId : undefined);
+
+    let thrown: unknown;
+    try {
+      await next();
+    } catch (err) {
+      thrown = err ?? new Error('non-error thrown');
+      throw err;
+    } finally {
+      finish(thrown);
+    }
+
+    function finish(thrown: unknown): void {
+      const status = thrown === undefined ? c.res.status : 500;
+      const error = thrown ?? c.error;
+      const route = routeOf(c);
+      const method = KNOWN_METHODS.has(c.req.method) ? c.req.method : '_OTHER';
+      const seconds = (performance.now() - startedAt) / 1000;
+
+      const attributes: Attributes = {
+        'http.request.method': method,
+        'http.response.status_code': status,
+        'url.scheme': new URL(c.req.url).protocol.replace(':', ''),
+      };
+      if (route !== undefined) attributes['http.route'] = route;
+      if (status >= 500) attributes['error.type'] = String(status);
+      duration.record(seconds, attributes);
+
+      if (span && route !== undefined) {
+        span.setAttribute('http.route', route);
+        span.updateName(`${method} ${route}`);
+        // The http instrumentation reads the route from here when it ends the span.
+        const rpc = getRPCMetadata(context.active());
+        if (rpc?.type === RPCType.HTTP) rpc.route = route;
+      }
+      if (span && status >= 500 && error instanceof Error) span.recordException(error);
+
+      if (skipLog?.(c)) return;
+      const line = {
+        method: c.req.method,
+        route,
+        path: c.req.path,
+        status,
+        duration_ms: Math.round(seconds * 1_000_000) / 1000,
+      };
+      if (status >= 500) log.error(error ? { ...line, err: error } : line, 'request failed');
+      else log.info(line, 'request completed');
+    }
+  };
+}

@@ -1,0 +1,222 @@
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TelemetryError } from '../errors.js';
+import { createLogger } from '../logger/create-logger.js';
+import { captureLines, collectingMeterProvider } from '../test/capture.js';
+import { type TelemetryVariables, telemetryMiddleware } from './index.js';
+
+const ROUTE = '/v1/groups/:groupId/recommendation';
+
+function buildApp(options: { skipLog?: (path: string) => boolean } = {}) {
+  const { stream, lines } = captureLines();
+  const logger = createLogger({ destination: stream });
+  const metrics = collectingMeterProvider();
+  const app = new Hono<{ Variables: TelemetryVariables }>();
+  app.use(requestId());
+  app.use(
+    telemetryMiddleware({
+      logger,
+      meterProvider: metrics.meterProvider,
+      ...(options.skipLog ? { skipLog: (c) => options.skipLog?.(c.req.path) ?? false } : {}),
+    }),
+  );
+  app.get(ROUTE, (c) => {
+    c.var.logger.info({ groupId: c.req.param('groupId') }, 'recommendation computed');
+    return c.json({ groupId: c.req.param('groupId') });
+  });
+  app.get('/teapot', () => {
+    throw new HTTPException(418, { message: 'short and stout' });
+  });
+  app.get('/boom', () => {
+    throw new Error('kaboom');
+  });
+  app.get('/health/live', (c) => c.json({ status: 'pass' }));
+  app.onError((err, c) =>
+    err instanceof HTTPException ? err.getResponse() : c.text('Internal Server Error', 500),
+  );
+  return { app, lines, metrics };
+}
+
+describe('telemetryMiddleware', () => {
+  it('records http.server.request.duration in seconds with the matched Hono route', async () => {
+    const { app, metrics } = buildApp();
+
+    const ok = await app.request('/v1/groups/g-1/recommendation');
+    const missing = await app.request('/v1/unknown/path');
+    const boom = await app.request('/boom', { method: 'GET' });
+    await app.request('/v1/groups/g-2/recommendation');
+
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ groupId: 'g-1' });
+    expect(missing.status).toBe(404);
+    expect(boom.status).toBe(500);
+    await metrics.collect();
+    const points = metrics.histogramPoints('http.server.request.duration');
+    expect(points).toHaveLength(3);
+    expect(points).toContainEqual(
+      expect.objectContaining({
+        attributes: {
+          'http.request.method': 'GET',
+          'http.response.status_code': 200,
+          'http.route': ROUTE,
+          'url.scheme': 'http',
+        },
+        count: 2,
+      }),
+    );
+    // An unmatched path gets no http.route: raw paths would explode the series count.
+    expect(points).toContainEqual(
+      expect.objectContaining({
+        attributes: {
+          'http.request.method': 'GET',
+          'http.response.status_code': 404,
+          'url.scheme': 'http',
+        },
+        count: 1,
+      }),
+    );
+    expect(points).toContainEqual(
+      expect.objectContaining({
+        attributes: expect.objectContaining({ 'http.route': '/boom', 'error.type': '500' }),
+        count: 1,
+      }),
+    );
+    for (const point of points) expect(point.sum).toBeLessThan(5);
+  });
+
+  it('folds unknown methods into _OTHER', async () => {
+    const { app, metrics } = buildApp();
+    const response = await app.request('/v1/groups/g-1/recommendation', { method: 'PURGE' });
+    expect(response.status).toBe(404);
+    await metrics.collect();
+    expect(metrics.histogramPoints('http.server.request.duration')[0]?.attributes).toMatchObject({
+      'http.request.method': '_OTHER',
+    });
+  });
+
+  it('writes one line per request and gives handlers a child logger bound to the request id', async () => {
+    const { app, lines } = buildApp();
+
+    const response = await app.request('/v1/groups/g-9/recommendation', {
+      headers: { 'x-request-id': 'req-123', authorization: 'Bearer secret' },
+    });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ groupId: 'g-9' });
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      msg: 'recommendation computed',
+      request_id: 'req-123',
+      groupId: 'g-9',
+    });
+    expect(lines[1]).toMatchObject({
+      level: 'info',
+      msg: 'request completed',
+      request_id: 'req-123',
+      method: 'GET',
+      route: ROUTE,
+      path: '/v1/groups/g-9/recommendation',
+      status: 200,
+    });
+    expect(lines[1]?.duration_ms).toEqual(expect.any(Number));
+    expect(lines[1]).not.toHaveProperty('trace_id');
+    expect(JSON.stringify(lines)).not.toContain('secret');
+  });
+
+  it('logs 5xx at error level with the error, and 4xx at info', async () => {
+    const { app, lines } = buildApp();
+
+    const boom = await app.request('/boom');
+    const teapot = await app.request('/teapot');
+
+    expect(boom.status).toBe(500);
+    expect(await boom.text()).toBe('Internal Server Error');
+    expect(teapot.status).toBe(418);
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      msg: 'request failed',
+      route: '/boom',
+      status: 500,
+      err: { type: 'Error', message: 'kaboom' },
+    });
+    expect(lines[1]).toMatchObject({ level: 'info', route: '/teapot', status: 418 });
+  });
+
+  it('skips the log line where skipLog says so but still records the metric', async () => {
+    const { app, lines, metrics } = buildApp({ skipLog: (path) => path.startsWith('/health') });
+
+    const response = await app.request('/health/live');
+
+    expect(await response.json()).toEqual({ status: 'pass' });
+    expect(lines).toEqual([]);
+    await metrics.collect();
+    expect(metrics.histogramPoints('http.server.request.duration')[0]?.attributes).toMatchObject({
+      'http.route': '/health/live',
+    });
+  });
+
+  it('throws INVALID_OPTION at once without a logger', () => {
+    expect(() => telemetryMiddleware({} as never)).toThrow(TelemetryError);
+    expect(() => telemetryMiddleware({ logger: {} as never })).toThrow(/pino logger/);
+  });
+});
+
+describe('telemetryMiddleware inside a server span', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const contextManager = new AsyncLocalStorageContextManager();
+
+  beforeAll(() => {
+    context.setGlobalContextManager(contextManager.enable());
+  });
+  afterAll(async () => {
+    context.disable();
+    await provider.shutdown();
+  });
+
+  it('names the active span METHOD route, sets http.route and logs its trace and span ids', async () => {
+    const { app, lines } = buildApp();
+    const tracer = provider.getTracer('test');
+    // Stands in for the http instrumentation, which makes the server span before Hono runs.
+    const response = await tracer.startActiveSpan('GET', async (span) => {
+      const res = await app.request('/v1/groups/g-5/recommendation');
+      span.end();
+      return res;
+    });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ groupId: 'g-5' });
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.name).toBe(`GET ${ROUTE}`);
+    expect(span?.attributes['http.route']).toBe(ROUTE);
+    const ids = { trace_id: span?.spanContext().traceId, span_id: span?.spanContext().spanId };
+    expect(lines[0]).toMatchObject({ msg: 'recommendation computed', ...ids });
+    expect(lines[1]).toMatchObject({ msg: 'request completed', ...ids });
+    expect(trace.getActiveSpan()).toBeUndefined();
+  });
+
+  it('records the exception on the span of a failed request', async () => {
+    exporter.reset();
+    const { app } = buildApp();
+    const tracer = provider.getTracer('test');
+    await tracer.startActiveSpan('GET', async (span) => {
+      await app.request('/boom');
+      span.end();
+    });
+
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.name).toBe('GET /boom');
+    expect(span?.events.map((event) => event.name)).toEqual(['exception']);
+    expect(span?.events[0]?.attributes?.['exception.message']).toBe('kaboom');
+  });
+});
