@@ -109,6 +109,9 @@ const schema = z
 
 export type Config = z.infer<typeof schema>;
 
+/** The environment schema, for tools that list the variables (docs/configuration.md's test). */
+export const configSchema = schema;
+
 /** Thrown when the environment is invalid; the message lists every problem, one per line. */
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
