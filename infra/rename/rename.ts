@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RenameError, renameScope } from './rename-scope.js';
+
+// `npm run rename -- --scope @myorg`: gives the forked project its own npm scope.
+
+const USAGE = `Usage: npm run rename -- --scope @myorg [--dry-run] [--force]
+
+Renames the npm scope of every workspace package, everywhere it is written: package names and
+dependencies, package-lock.json, imports, Dockerfiles, workflows, chart values, docs.
+
+  --scope @name  the new scope (npm rules: lowercase letters, digits, - _ . ~)
+  --dry-run      list the files that would change, write nothing
+  --force        rename even with uncommitted git changes or when @name/ already occurs
+  --help         show this text
+`;
+
+const write = (text: string) => process.stdout.write(`${text}\n`);
+const fail = (text: string, code: number): never => {
+  process.stderr.write(`rename: ${text}\n`);
+  process.exit(code);
+};
+
+let values: { scope?: string; 'dry-run'?: boolean; force?: boolean; help?: boolean };
+try {
+  ({ values } = parseArgs({
+    options: {
+      scope: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      force: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  }));
+} catch (err) {
+  fail(`${(err as Error).message}\n\n${USAGE}`, 2);
+  throw err; // unreachable: fail() exits
+}
+
+if (values.help) {
+  write(USAGE);
+  process.exit(0);
+}
+if (!values.scope) fail(`--scope is required\n\n${USAGE}`, 2);
+
+const root = resolve(import.meta.dirname, '../..');
+const dryRun = values['dry-run'] === true;
+try {
+  const result = renameScope({ root, to: values.scope as string, dryRun, force: values.force });
+  if (!result.changed) {
+    write(`The workspace packages already use ${result.to}: nothing to do.`);
+  } else {
+    for (const file of result.files) write(`  ${file.path} (${file.occurrences})`);
+    const verb = dryRun ? 'Would rename' : 'Renamed';
+    write(
+      `${verb} ${result.from}/ to ${result.to}/: ${result.occurrences} occurrence(s) in ` +
+        `${result.files.length} of ${result.scanned} text file(s).`,
+    );
+    write(
+      dryRun
+        ? 'Dry run: nothing was written.'
+        : 'Next: run `npm install` to link the workspaces under their new names, then `npm test`.',
+    );
+  }
+} catch (err) {
+  if (err instanceof RenameError && err.code === 'INVALID_SCOPE')
+    fail(`${err.message}\n\n${USAGE}`, 2);
+  if (err instanceof RenameError) fail(err.message, 1);
+  throw err;
+}
