@@ -219,6 +219,21 @@ describe('ci.yml runs every check', () => {
     expect(runs).toMatch(pattern);
   });
 
+  it('publishes pacts and asks can-i-deploy only when a Pact broker is configured', () => {
+    const steps = (ci.jobs.checks as Job).steps;
+    const publish = steps.find((s) => s.run?.includes('pact-broker publish'));
+    const canIDeploy = steps.find((s) => s.run?.includes('pact-broker can-i-deploy'));
+    const contract = steps.findIndex((s) => s.run?.includes('npm run test:contract'));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile or GitHub syntax, not a JS template
+    const gate = "${{ vars.PACT_BROKER_BASE_URL != '' }}";
+    expect(publish?.if).toBe(gate);
+    expect(canIDeploy?.if).toBe(gate);
+    expect(publish?.run).toContain('packages/where2eat-client/pacts');
+    // published before the provider verifies what the broker selects, gated after it
+    expect(steps.indexOf(publish as Step)).toBeLessThan(contract);
+    expect(steps.indexOf(canIDeploy as Step)).toBeGreaterThan(contract);
+  });
+
   it('builds with buildx and its GitHub Actions cache, caches npm and turbo', () => {
     expect(uses).toContain('docker/setup-buildx-action');
     expect(text('ci.yml')).toContain('cache-from: type=gha');
