@@ -19,11 +19,10 @@ function readJson(path: string): unknown {
   }
 }
 
-/** `@scope` of the app's package name (the workspace scope survives a rename), or `@micro-app`. */
-function workspaceScope(app: AppInfo): string {
+/** `@scope` of the app's package name (the workspace scope survives a rename), if it has one. */
+function workspaceScope(app: AppInfo): string | undefined {
   const name = pick(readJson(join(app.dir, 'package.json')), 'name');
-  const scope = typeof name === 'string' ? /^(@[^/]+)\//.exec(name)?.[1] : undefined;
-  return scope ?? '@micro-app';
+  return typeof name === 'string' ? /^(@[^/]+)\//.exec(name)?.[1] : undefined;
 }
 
 /**
@@ -84,9 +83,10 @@ export function checkTelemetry(app: AppInfo): CheckResult {
   const instrumentation = `${app.relDir}/src/instrumentation.ts`;
   const source = read(join(app.dir, 'src/instrumentation.ts'));
   if (source === undefined) return fail('telemetry', `${instrumentation} is missing`);
-  const pkg = `${workspaceScope(app)}/telemetry`;
-  const escaped = pkg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  if (!new RegExp(`from\\s+['"]${escaped}['"]`).test(source)) {
+  const scope = workspaceScope(app);
+  const pkg = `${scope ?? '@<scope>'}/telemetry`;
+  const escaped = scope ? scope.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') : '@[^/\'"]+';
+  if (!new RegExp(`from\\s+['"]${escaped}/telemetry['"]`).test(source)) {
     return fail('telemetry', `does not import ${pkg}`, instrumentation);
   }
   if (!/\bstartTelemetry\s*\(/.test(source)) {
