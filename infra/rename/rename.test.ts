@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -322,40 +323,46 @@ describe.runIf(process.env.TREE_TESTS === '1')('the renamed tree', () => {
   it('has no trace of the old scope, installs from its lockfile, builds, typechecks and passes tests', {
     timeout: 45 * 60_000,
   }, async () => {
-    const from = detectScope(repoRoot);
-    const to = '@acme-test';
-    const work = tempDir('renamed-tree-');
-    const copied = copyProject(repoRoot, work);
-    expect(copied).toBeGreaterThan(100);
-    const env = childEnv(process.env, { TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' });
-    const opts = (timeoutMs: number) => ({ cwd: work, env, timeoutMs });
-
-    const renamed = await mustRun(
-      tsx,
-      [join(work, 'infra/rename/rename.ts'), '--scope', to],
-      opts(60_000),
-    );
-    expect(renamed.stdout).toMatch(new RegExp(`Renamed ${from}/ to ${to}/: \\d+ occurrence`));
-    expect(renamed.stdout).toContain('Next: run `npm install`');
-
-    const leftovers = projectFiles(work).filter((f) => {
-      const text = readText(join(work, f));
-      return text !== undefined && countScope(text, from) > 0;
-    });
-    expect(leftovers).toEqual([]);
-    expect(detectScope(work)).toBe(to);
-    const lock = JSON.parse(read(work, 'package-lock.json')) as { packages: object };
-    expect(Object.keys(lock.packages)).toContain(`node_modules/${to}/server`);
-
-    // npm ci fails when package.json and package-lock.json disagree.
-    await mustRun('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], opts(15 * 60_000));
-    await mustRun('npx', ['turbo', 'run', 'build', 'typecheck'], opts(20 * 60_000));
-    const tests = await mustRun(
-      'npx',
-      ['turbo', 'run', 'test', `--filter=${to}/server`, `--filter=${to}/where2eat`],
-      opts(20 * 60_000),
-    );
-    expect(tests.output).toMatch(new RegExp(`${to}/where2eat:test`));
-    expect(tests.output).toMatch(/Tasks:\s+\d+ successful, \d+ total/);
+    const work = mkdtempSync(join(tmpdir(), 'renamed-tree-'));
+    try {
+      await renameInstallBuildTest(work, detectScope(repoRoot), '@acme-test');
+    } finally {
+      await rm(work, { recursive: true, force: true }); // a whole install: longer than a hook may take
+    }
   });
 });
+
+async function renameInstallBuildTest(work: string, from: string, to: string): Promise<void> {
+  const copied = copyProject(repoRoot, work);
+  expect(copied).toBeGreaterThan(100);
+  const env = childEnv(process.env, { TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' });
+  const opts = (timeoutMs: number) => ({ cwd: work, env, timeoutMs });
+
+  const renamed = await mustRun(
+    tsx,
+    [join(work, 'infra/rename/rename.ts'), '--scope', to],
+    opts(60_000),
+  );
+  expect(renamed.stdout).toMatch(new RegExp(`Renamed ${from}/ to ${to}/: \\d+ occurrence`));
+  expect(renamed.stdout).toContain('Next: run `npm install`');
+
+  const leftovers = projectFiles(work).filter((f) => {
+    const text = readText(join(work, f));
+    return text !== undefined && countScope(text, from) > 0;
+  });
+  expect(leftovers).toEqual([]);
+  expect(detectScope(work)).toBe(to);
+  const lock = JSON.parse(read(work, 'package-lock.json')) as { packages: object };
+  expect(Object.keys(lock.packages)).toContain(`node_modules/${to}/server`);
+
+  // npm ci fails when package.json and package-lock.json disagree.
+  await mustRun('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], opts(15 * 60_000));
+  await mustRun('npx', ['turbo', 'run', 'build', 'typecheck'], opts(20 * 60_000));
+  const tests = await mustRun(
+    'npx',
+    ['turbo', 'run', 'test', `--filter=${to}/server`, `--filter=${to}/where2eat`],
+    opts(20 * 60_000),
+  );
+  expect(tests.output).toContain(`${to}/where2eat:test`);
+  expect(tests.output).toMatch(/Tasks:\s+\d+ successful, \d+ total/);
+}
