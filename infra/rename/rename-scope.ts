@@ -247,7 +247,7 @@ export interface RenameResult {
  * with the same scope changes nothing.
  * @throws RenameError `INVALID_SCOPE`, `NO_SCOPE_FOUND`, `MIXED_SCOPES`, and, unless `force`,
  * `UNCOMMITTED_CHANGES` (git shows changes, so the rename could not be reviewed or undone) and
- * `TARGET_SCOPE_IN_USE` (names of both scopes would merge)
+ * `TARGET_SCOPE_IN_USE` (a package.json or the lockfile already names a package of the new scope)
  */
 export function renameScope(options: RenameOptions): RenameResult {
   const to = validateScope(options.to);
@@ -274,11 +274,15 @@ export function renameScope(options: RenameOptions): RenameResult {
     if (text !== undefined) texts.set(file, text);
   }
   if (!options.force) {
-    const clashes = [...texts].filter(([, text]) => countScope(text, to) > 0).map(([f]) => f);
+    // Only manifests matter: a package of the new scope among the dependencies could end up with
+    // the same name as a renamed workspace package. Docs and code may mention the scope freely.
+    const clashes = [...texts]
+      .filter(([f, text]) => /(^|\/)package(-lock)?\.json$/.test(f) && countScope(text, to) > 0)
+      .map(([f]) => f);
     if (clashes.length > 0) {
       throw new RenameError(
-        `${to}/ already occurs in ${clashes.length} file(s) (${clashes.slice(0, 10).join(', ')}); ` +
-          `renaming ${from} to it could merge two packages into one name. Pass --force to rename anyway`,
+        `${to}/ already names packages in ${clashes.slice(0, 10).join(', ')}; renaming ${from} to ` +
+          `it could give two packages one name. Pass --force to rename anyway`,
         'TARGET_SCOPE_IN_USE',
       );
     }

@@ -82,8 +82,8 @@ describe('validateScope', () => {
   });
 
   it.each([
-    ['myorg', /starts with "@", e.g. @myorg/],
-    ['', /starts with "@"/],
+    ['myorg', 'starts with "@", e.g. @myorg'],
+    ['', 'starts with "@"'],
     ['@', /npm package name rules/],
     ['@MyOrg', /lowercase/],
     ['@_private', /not starting with "." or "_"/],
@@ -190,19 +190,34 @@ describe('renameScope on a fixture tree', () => {
     expect(detectScope(root)).toBe('@starter');
   });
 
-  it('refuses when the new scope already occurs in the tree, unless forced', () => {
+  it('refuses when a manifest already names a package of the new scope, unless forced', () => {
     const root = fixture();
-    writeTree(root, { 'docs/other.md': 'We also use @acme/logger.\n' });
+    writeTree(root, {
+      'tools/package.json': JSON.stringify({
+        name: '@starter/tools',
+        dependencies: { '@acme/logger': '^1.0.0' },
+      }),
+    });
     expect(() => renameScope({ root, to: '@acme' })).toThrow(
       expect.objectContaining({
         code: 'TARGET_SCOPE_IN_USE',
-        message: expect.stringMatching(/docs\/other\.md/),
+        message: expect.stringMatching(/names packages in tools\/package\.json;/),
       }),
     );
     expect(detectScope(root)).toBe('@starter');
     const forced = renameScope({ root, to: '@acme', force: true });
     expect(forced.occurrences).toBe(14);
-    expect(read(root, 'docs/other.md')).toBe('We also use @acme/logger.\n');
+    expect(JSON.parse(read(root, 'tools/package.json'))).toEqual({
+      name: '@acme/tools',
+      dependencies: { '@acme/logger': '^1.0.0' },
+    });
+  });
+
+  it('renames when the new scope occurs only in docs or code', () => {
+    const root = fixture();
+    writeTree(root, { 'docs/other.md': 'Compare @acme/logger.\n' });
+    expect(renameScope({ root, to: '@acme' }).occurrences).toBe(14);
+    expect(read(root, 'docs/other.md')).toBe('Compare @acme/logger.\n');
   });
 
   it('refuses when the workspace packages use two scopes or none', () => {
