@@ -61,9 +61,10 @@ describe('runLoad against the app over loopback', () => {
       { baseUrl, token: t.tokens.alice, groupId: group.id, memberId: member.id },
       [{ rps: 20, seconds: 2 }],
     );
-    // About 40 requests; rate limiting is per connection, so allow some slack either way.
+    // About 40 requests: autocannon paces per second across its connections and may overshoot a
+    // little at the edges; unpaced, the same 2 s would send thousands.
     expect(load.requests).toBeGreaterThanOrEqual(requestMix.length);
-    expect(load.requests).toBeLessThanOrEqual(60);
+    expect(load.requests).toBeLessThanOrEqual(100);
     expect(load.failed).toBe(0);
     expect(load.p95Ms).toBeGreaterThan(0);
 
