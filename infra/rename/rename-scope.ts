@@ -17,19 +17,21 @@ const SCOPE_PATTERN = /^@[a-z0-9~-][a-z0-9._~-]*$/;
 // The longest package name npm accepts; the scope must leave room for `/<name>`.
 const MAX_SCOPE_LENGTH = 100;
 
+/** Why {@link renameScope} refused. */
+export type RenameErrorCode =
+  | 'INVALID_SCOPE'
+  | 'NO_SCOPE_FOUND'
+  | 'MIXED_SCOPES'
+  | 'TARGET_SCOPE_IN_USE'
+  | 'UNCOMMITTED_CHANGES';
+
 /** Raised for bad input or a tree the rename refuses to touch; `message` is meant for people. */
 export class RenameError extends Error {
   override name = this.constructor.name;
-  constructor(
-    message: string,
-    readonly code:
-      | 'INVALID_SCOPE'
-      | 'NO_SCOPE_FOUND'
-      | 'MIXED_SCOPES'
-      | 'TARGET_SCOPE_IN_USE'
-      | 'UNCOMMITTED_CHANGES',
-  ) {
+  readonly code: RenameErrorCode;
+  constructor(message: string, code: RenameErrorCode) {
     super(message);
+    this.code = code;
   }
 }
 

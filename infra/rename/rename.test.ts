@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -17,7 +17,6 @@ import {
 } from './rename-scope.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-const tsx = join(repoRoot, 'node_modules/.bin/tsx');
 const cli = join(import.meta.dirname, 'rename.ts');
 
 const temps: string[] = [];
@@ -291,8 +290,9 @@ describe('renameScope in a git repository', () => {
 });
 
 describe('the rename command', () => {
+  // The way `npm run rename` runs it: Node's own type stripping, nothing installed needed.
   const run = (...args: string[]) =>
-    spawnSync(tsx, [cli, ...args], {
+    spawnSync(process.execPath, ['--experimental-strip-types', cli, ...args], {
       cwd: repoRoot,
       encoding: 'utf8',
       timeout: 30_000,
@@ -353,9 +353,11 @@ async function renameInstallBuildTest(work: string, from: string, to: string): P
   const env = childEnv(process.env, { TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' });
   const opts = (timeoutMs: number) => ({ cwd: work, env, timeoutMs });
 
+  // Right after degit, before `npm install`: the root script needs nothing installed.
+  expect(existsSync(join(work, 'node_modules'))).toBe(false);
   const renamed = await mustRun(
-    tsx,
-    [join(work, 'infra/rename/rename.ts'), '--scope', to],
+    'npm',
+    ['run', '--silent', 'rename', '--', '--scope', to],
     opts(60_000),
   );
   expect(renamed.stdout).toMatch(new RegExp(`Renamed ${from}/ to ${to}/: \\d+ occurrence`));

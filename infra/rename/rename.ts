@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { RenameError, renameScope } from './rename-scope.js';
+import { RenameError, renameScope } from './rename-scope.ts';
 
-// `npm run rename -- --scope @myorg`: gives the forked project its own npm scope.
+// `npm run rename -- --scope @myorg`: gives the forked project its own npm scope. It runs on
+// Node's own type stripping and imports only node: modules, so it works before `npm install`.
 
 const USAGE = `Usage: npm run rename -- --scope @myorg [--dry-run] [--force]
 
