@@ -59,6 +59,13 @@ const releases: Record<string, Values> = {
   'production + where2eat (CD production)': merge(merge(defaults, production), where2eat),
   'where2eat + ci/kind-values.yaml (CI kind)': merge(merge(defaults, where2eat), kind),
 };
+// Every other app's values file (`npm run gen:app` adds one), alone and with the production layer.
+for (const file of readdirSync(join(helmDir, 'values')).sort()) {
+  if (file === 'where2eat.yaml' || !/\.ya?ml$/.test(file)) continue;
+  const app = load(join(helmDir, 'values', file));
+  releases[`values/${file}`] = merge(defaults, app);
+  releases[`production + values/${file}`] = merge(merge(defaults, production), app);
+}
 
 function get(values: Values, path: string): unknown {
   return path.split('.').reduce<unknown>((v, k) => (isMap(v) ? v[k] : undefined), values);
@@ -78,7 +85,12 @@ describe('values files against values.schema.json', () => {
       ...readdirSync(chartDir).filter((f) => /^values.*\.ya?ml$/.test(f)),
       ...readdirSync(join(helmDir, 'values')).map((f) => `values/${f}`),
     ].sort();
-    expect(files).toEqual(['values-production.yaml', 'values.yaml', 'values/where2eat.yaml']);
+    expect(files.filter((f) => !f.startsWith('values/'))).toEqual([
+      'values-production.yaml',
+      'values.yaml',
+    ]);
+    expect(files).toContain('values/where2eat.yaml');
+    expect(files.filter((f) => f.startsWith('values/') && !(f in releases))).toEqual([]);
   });
 
   const prod = releases['production + where2eat (CD production)'] as Values;
