@@ -43,14 +43,39 @@ import generator from './config.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const render = (template: string, data: TemplateData) => Handlebars.compile(template)(data);
-const scope = workspaceScope(repoRoot);
+
+/**
+ * A copy of what the generator reads (manifests, the reference app's Dockerfile, the templates)
+ * with only the reference app and the IdP in apps/: the names used here stay free whatever apps
+ * were generated in the repository since.
+ */
+function miniRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gen-app-root-'));
+  const copy = (path: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    cpSync(join(repoRoot, path), join(dir, path), { recursive: true });
+  };
+  copy('package.json');
+  for (const ws of workspaceDirs(repoRoot)) {
+    if (!ws.startsWith('apps/') || ws === 'apps/where2eat' || ws === 'apps/dev-idp') {
+      copy(`${ws}/package.json`);
+    }
+  }
+  copy('apps/where2eat/Dockerfile');
+  copy(TEMPLATES_DIR);
+  return dir;
+}
+
+const root = miniRepo();
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const scope = workspaceScope(root);
 
 type Manifest = {
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
 };
 const manifestOf = (dir: string) =>
-  JSON.parse(readFileSync(join(repoRoot, dir, 'package.json'), 'utf8')) as Manifest;
+  JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as Manifest;
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -64,7 +89,7 @@ function problemsOf(fn: () => unknown): string[] {
 
 describe('app names', () => {
   it.each(['lunch-poll', 'a', 'app2', 'x-1-y', 'a'.repeat(40)])('accepts %s', (name) => {
-    expect(nameProblem(name, repoRoot)).toBeUndefined();
+    expect(nameProblem(name, root)).toBeUndefined();
   });
 
   it.each([
@@ -84,7 +109,7 @@ describe('app names', () => {
     ['dev-idp', /apps\/dev-idp already exists/],
     ['server', /packages\/server already exists/],
   ])('rejects "%s"', (name, message) => {
-    expect(nameProblem(name, repoRoot)).toMatch(message);
+    expect(nameProblem(name, root)).toMatch(message);
   });
 
   it('reserves the top-level folders', () => {
@@ -96,7 +121,7 @@ describe('app names', () => {
 
 describe('answers', () => {
   it('fills in the defaults for a bare name', () => {
-    expect(resolveAnswers({ name: 'lunch-poll' }, repoRoot)).toEqual({
+    expect(resolveAnswers({ name: 'lunch-poll' }, root)).toEqual({
       name: 'lunch-poll',
       description: 'lunch-poll: a micro-app',
       owner: 'team-lunch-poll',
@@ -116,7 +141,7 @@ describe('answers', () => {
         description: '',
         install: false,
       },
-      repoRoot,
+      root,
     );
     expect(answers).toMatchObject({
       name: 'lunch-poll',
@@ -138,7 +163,7 @@ describe('answers', () => {
           lifecycle: 'live' as AppAnswers['lifecycle'],
           description: 'it says "hi"',
         },
-        repoRoot,
+        root,
       ),
     );
     expect(problems).toHaveLength(5);
@@ -193,14 +218,14 @@ describe('command line', () => {
   it('passes the answers in the order of the prompts', () => {
     let config: Partial<PlopTypes.PlopGeneratorConfig> | undefined;
     generator({
-      getPlopfilePath: () => join(repoRoot, 'infra/turbo/generators'),
+      getPlopfilePath: () => join(root, 'infra/turbo/generators'),
       setGenerator: (_name: string, c: Partial<PlopTypes.PlopGeneratorConfig>) => {
         config = c;
       },
     } as unknown as PlopTypes.NodePlopAPI);
     const prompts = config?.prompts as PlopTypes.PromptQuestion[];
     expect(prompts.map((p) => p.name)).toEqual([...PROMPT_ORDER]);
-    const answers = resolveAnswers({ name: 'lunch-poll', install: false }, repoRoot);
+    const answers = resolveAnswers({ name: 'lunch-poll', install: false }, root);
     expect(toPromptArgs(answers)).toEqual([
       'lunch-poll',
       'lunch-poll: a micro-app',
@@ -221,7 +246,7 @@ describe('command line', () => {
 describe('versions', () => {
   it("copies the reference app's ranges, never latest", () => {
     const where2eat = manifestOf('apps/where2eat');
-    const ranges = dependencyRanges(repoRoot, [...APP_DEPENDENCIES, ...APP_DEV_DEPENDENCIES]);
+    const ranges = dependencyRanges(root, [...APP_DEPENDENCIES, ...APP_DEV_DEPENDENCIES]);
     for (const [name, range] of Object.entries(ranges)) {
       expect(range).not.toBe('latest');
       const declared = where2eat.dependencies?.[name] ?? where2eat.devDependencies?.[name];
@@ -232,18 +257,18 @@ describe('versions', () => {
   });
 
   it('falls back to the version of a workspace package no one depends on yet', () => {
-    const infra = workspaceDirs(repoRoot).includes('infra');
+    const infra = workspaceDirs(root).includes('infra');
     expect(infra).toBe(true);
     const version = (
-      JSON.parse(readFileSync(join(repoRoot, 'packages/server/package.json'), 'utf8')) as {
+      JSON.parse(readFileSync(join(root, 'packages/server/package.json'), 'utf8')) as {
         version: string;
       }
     ).version;
-    expect(dependencyRanges(repoRoot, ['~server'])).toEqual({ [`${scope}/server`]: `^${version}` });
+    expect(dependencyRanges(root, ['~server'])).toEqual({ [`${scope}/server`]: `^${version}` });
   });
 
   it('names a dependency no workspace declares', () => {
-    expect(() => dependencyRanges(repoRoot, ['hono', 'left-pad-nowhere'])).toThrow(
+    expect(() => dependencyRanges(root, ['hono', 'left-pad-nowhere'])).toThrow(
       /no workspace package.json declares left-pad-nowhere/,
     );
   });
@@ -257,7 +282,7 @@ describe('rendered app', () => {
       costCenter: 'cc-7',
       description: 'Polls & votes: where to eat (today)',
     },
-    repoRoot,
+    root,
   );
   let files: PlannedFile[];
   let dest: string;
@@ -269,8 +294,8 @@ describe('rendered app', () => {
 
   beforeAll(() => {
     files = planApp(
-      repoRoot,
-      templateData(repoRoot, answers, () => new Date(0)),
+      root,
+      templateData(root, answers, () => new Date(0)),
       render,
     );
     dest = mkdtempSync(join(tmpdir(), 'gen-app-'));
@@ -339,8 +364,8 @@ describe('rendered app', () => {
     };
     expect(pkg.name).toBe(`${scope}/lunch-poll`);
     expect(pkg.description).toBe('Polls & votes: where to eat (today)');
-    expect(pkg.dependencies).toEqual(dependencyRanges(repoRoot, APP_DEPENDENCIES));
-    expect(pkg.devDependencies).toEqual(dependencyRanges(repoRoot, APP_DEV_DEPENDENCIES));
+    expect(pkg.dependencies).toEqual(dependencyRanges(root, APP_DEPENDENCIES));
+    expect(pkg.devDependencies).toEqual(dependencyRanges(root, APP_DEV_DEPENDENCIES));
     expect(pkg.scripts.typecheck).toContain('load/tsconfig.json');
     expect(pkg.scripts.start).toBe('node --import ./dist/instrumentation.js dist/main.js');
   });
@@ -405,26 +430,17 @@ describe('rendered app', () => {
 });
 
 describe('the generator action', () => {
-  let root: string;
+  let actionRoot: string;
 
   beforeAll(() => {
-    // A repository with only what the generator reads: manifests, a Dockerfile, the templates.
-    root = mkdtempSync(join(tmpdir(), 'gen-app-root-'));
-    const copy = (path: string) => {
-      mkdirSync(dirname(join(root, path)), { recursive: true });
-      cpSync(join(repoRoot, path), join(root, path), { recursive: true });
-    };
-    copy('package.json');
-    for (const dir of workspaceDirs(repoRoot)) copy(`${dir}/package.json`);
-    copy('apps/where2eat/Dockerfile');
-    copy(TEMPLATES_DIR);
+    actionRoot = miniRepo();
   });
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(() => rmSync(actionRoot, { recursive: true, force: true }));
 
   it('writes the rendered app with plop rendering', async () => {
     let config: Partial<PlopTypes.PlopGeneratorConfig> | undefined;
     generator({
-      getPlopfilePath: () => join(root, 'infra/turbo/generators'),
+      getPlopfilePath: () => join(actionRoot, 'infra/turbo/generators'),
       setGenerator: (_name: string, c: Partial<PlopTypes.PlopGeneratorConfig>) => {
         config = c;
       },
@@ -446,7 +462,9 @@ describe('the generator action', () => {
     expect(message).toMatch(
       /^wrote \d+ files to apps\/tea-time and infra\/helm\/values\/tea-time\.yaml$/,
     );
-    const catalog = parse(readFileSync(join(root, 'apps/tea-time/catalog-info.yaml'), 'utf8'));
+    const catalog = parse(
+      readFileSync(join(actionRoot, 'apps/tea-time/catalog-info.yaml'), 'utf8'),
+    );
     expect(catalog).toMatchObject({
       metadata: {
         description: 'tea-time: a micro-app',
@@ -454,7 +472,7 @@ describe('the generator action', () => {
       },
       spec: { owner: 'team-tea', lifecycle: 'experimental' },
     });
-    expect(existsSync(join(root, 'infra/helm/values/tea-time.yaml'))).toBe(true);
+    expect(existsSync(join(actionRoot, 'infra/helm/values/tea-time.yaml'))).toBe(true);
     // A second run for the same name is refused, whatever the prompts let through.
     await expect(async () => writeApp({ name: 'tea-time' })).rejects.toThrow(
       /apps\/tea-time already exists/,

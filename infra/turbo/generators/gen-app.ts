@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import {
@@ -37,6 +37,32 @@ function turboGen(args: string[]): number {
   return result.status ?? 1;
 }
 
+/** Folders in apps/. */
+function appDirs(): string[] {
+  return readdirSync(join(root, 'apps'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+}
+
+/** What to do after generating `name`. */
+function printNextSteps(name: string, installed: boolean): void {
+  const scope = workspaceScope(root);
+  const pkg = `${scope}/${name}`;
+  const next: Array<[string, string]> = [
+    ...(installed ? [] : [['npm install', 'links the new workspace'] as [string, string]]),
+    [`npx turbo run test --filter=${pkg}`, 'its tests (builds the packages it needs first)'],
+    [`EXTRA_AUDIENCES=${name} npm run dev -w ${scope}/dev-idp`, 'tokens for the app'],
+    [`npm run dev -w ${pkg}`, `the app (apps/${name}/README.md has a curl)`],
+    [`apps/${name}/docs/runbook.md`, 'fill in its TODOs before production'],
+  ];
+  const width = Math.max(...next.map(([left]) => left.length));
+  process.stdout.write(
+    `\nCreated apps/${name} (${pkg}) and infra/helm/values/${name}.yaml. Next:\n\n${next
+      .map(([left, right]) => `  ${left.padEnd(width)}  ${right}`)
+      .join('\n')}\n`,
+  );
+}
+
 let command: ReturnType<typeof parseGenAppArgs>;
 try {
   command = parseGenAppArgs(process.argv.slice(2));
@@ -51,7 +77,13 @@ if (command.help) {
 
 if (command.interactive) {
   if (!process.stdin.isTTY) fail(`no app name given\n\n${USAGE}`, 2);
-  process.exit(turboGen([]));
+  const before = new Set(appDirs());
+  const status = turboGen([]);
+  const [name, ...more] = appDirs().filter((dir) => !before.has(dir));
+  if (status === 0 && name && more.length === 0) {
+    printNextSteps(name, existsSync(join(root, 'node_modules', workspaceScope(root), name)));
+  }
+  process.exit(status);
 }
 
 let answers: ReturnType<typeof resolveAnswers>;
@@ -73,18 +105,4 @@ if (status !== 0) {
   );
 }
 
-const scope = workspaceScope(root);
-const pkg = `${scope}/${answers.name}`;
-const next: Array<[string, string]> = [
-  ...(answers.install ? [] : [['npm install', 'links the new workspace'] as [string, string]]),
-  [`npx turbo run test --filter=${pkg}`, 'its tests (builds the packages it needs first)'],
-  [`EXTRA_AUDIENCES=${answers.name} npm run dev -w ${scope}/dev-idp`, 'tokens for the app'],
-  [`npm run dev -w ${pkg}`, `the app (apps/${answers.name}/README.md has a curl)`],
-  [`apps/${answers.name}/docs/runbook.md`, 'fill in its TODOs before production'],
-];
-const width = Math.max(...next.map(([left]) => left.length));
-process.stdout.write(
-  `\nCreated apps/${answers.name} (${pkg}) and infra/helm/values/${answers.name}.yaml. Next:\n\n${next
-    .map(([left, right]) => `  ${left.padEnd(width)}  ${right}`)
-    .join('\n')}\n`,
-);
+printNextSteps(answers.name, answers.install);
