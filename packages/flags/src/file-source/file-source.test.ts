@@ -167,6 +167,25 @@ describe('bootstrap file', () => {
     expect(flags.isEnabled('recommendation-v2', {})).toBe(false);
   });
 
+  it('evaluates against the context of an evaluator, read anew on each call', async () => {
+    const { flags } = await offline({ 'recommendation-v2': { tenants: ['acme'] } });
+    await flags.ready();
+    let tenant = 'acme';
+    const evaluator = flags.evaluator(() => ({ properties: { tenant } }));
+    const { isEnabled } = evaluator;
+    expect(evaluator.isEnabled('recommendation-v2')).toBe(true);
+    expect(isEnabled('recommendation-v2')).toBe(true);
+    expect(evaluator.context).toEqual({ properties: { tenant: 'acme' } });
+    tenant = 'globex';
+    expect(isEnabled('recommendation-v2')).toBe(false);
+    expect(evaluator.context).toEqual({ properties: { tenant: 'globex' } });
+    // A fixed context works the same way.
+    expect(flags.evaluator({ properties: { tenant: 'acme' } }).isEnabled('recommendation-v2')).toBe(
+      true,
+    );
+    expect(flags.evaluator({}).isEnabled('recommendation-v2')).toBe(false);
+  });
+
   it('limits a flag to tenants through the tenant property', async () => {
     const { flags } = await offline({ 'recommendation-v2': { tenants: ['acme'] } });
     await flags.ready();

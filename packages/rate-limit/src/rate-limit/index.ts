@@ -1,5 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitError } from '../errors.js';
 import {
@@ -232,7 +232,21 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     }
 
     await next();
-    // Appending keeps the items of another rateLimit() further in (one list, RFC 9651).
-    for (const [name, value] of Object.entries(headers)) c.header(name, value, { append: true });
+    appendHeaders(c, headers);
   };
+}
+
+/**
+ * Appends to the response's own headers; appending keeps the items of another rateLimit()
+ * further in (one list, RFC 9651). `c.header()` after `next()` would rebuild the response around
+ * its body stream, which costs @hono/node-server its fast path for every response; only a
+ * response with immutable headers (a `Response.redirect()`, a proxied `fetch()`) needs that.
+ */
+function appendHeaders(c: Context, headers: Record<string, string>): void {
+  const entries = Object.entries(headers);
+  try {
+    for (const [name, value] of entries) c.res.headers.append(name, value);
+  } catch {
+    for (const [name, value] of entries) c.header(name, value, { append: true });
+  }
 }

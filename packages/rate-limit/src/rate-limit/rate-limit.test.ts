@@ -110,6 +110,39 @@ describe('rateLimit with the memory store', () => {
     expect(res.headers.get('RateLimit')).toMatch(/^"per-user";r=4;t=\d+$/);
   });
 
+  it('adds its headers to the handler response in place, without rebuilding it', async () => {
+    const app = new Hono();
+    let fromHandler: Response | undefined;
+    let seenOutside: Response | undefined;
+    app.use(async (c, next) => {
+      await next();
+      seenOutside = c.res;
+    });
+    app.use(principalFromHeaders());
+    app.use(rateLimit({ policies: [perUser(5)] }));
+    app.get('/thing', (c) => {
+      fromHandler = c.json({ ok: true });
+      return fromHandler;
+    });
+    const res = await app.request('/thing', { headers: { 'x-user': 'eve' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    expect(res.headers.get('RateLimit')).toMatch(/^"per-user";r=4;t=\d+$/);
+    expect(seenOutside).toBe(fromHandler);
+  });
+
+  it('adds its headers to a response whose headers are immutable', async () => {
+    const app = new Hono();
+    app.use(principalFromHeaders());
+    app.use(rateLimit({ policies: [perUser(5)] }));
+    app.get('/moved', () => Response.redirect('https://example.com/elsewhere', 302));
+    const res = await app.request('/moved', { headers: { 'x-user': 'fay' } });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('Location')).toBe('https://example.com/elsewhere');
+    expect(res.headers.get('RateLimit')).toMatch(/^"per-user";r=4;t=\d+$/);
+    expect(res.headers.get('RateLimit-Policy')).toBe('"per-user";q=5;w=60');
+  });
+
   it('skips a policy whose key is undefined and sends no headers when none applies', async () => {
     const { app, calls } = appWith([perUser(1)]);
     for (let i = 0; i < 3; i++) {

@@ -21,6 +21,29 @@ export interface GuardrailsOptions {
 }
 
 /**
+ * `hono/body-limit` for the methods that can carry a body. A GET or HEAD request has none (the
+ * Fetch `Request` cannot hold one), and asking for it would make @hono/node-server build a full
+ * `Request` for every read, which costs more than the rest of the guardrails together.
+ */
+function limitBody(maxSize: number): MiddlewareHandler {
+  const limit = bodyLimit({
+    maxSize,
+    onError: (c) =>
+      problemResponse(c, {
+        type: problemType('payload-too-large'),
+        title: 'Payload too large',
+        status: 413,
+        detail: `Request bodies are limited to ${maxSize} bytes.`,
+      }),
+  });
+  return async function bodyLimitUnlessBodiless(c, next) {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD') return next();
+    return limit(c, next);
+  };
+}
+
+/**
  * The request guardrails every app runs first, in order: request id (the client's
  * `X-Request-Id` is kept only when it is at most 128 word characters, `-` or `=`), secure headers, body size limit (413 problem+json) and request
  * timeout (504 problem+json).
@@ -58,16 +81,7 @@ export function guardrails(options: GuardrailsOptions = {}): MiddlewareHandler[]
             },
           },
     ),
-    bodyLimit({
-      maxSize: bodyLimitBytes,
-      onError: (c) =>
-        problemResponse(c, {
-          type: problemType('payload-too-large'),
-          title: 'Payload too large',
-          status: 413,
-          detail: `Request bodies are limited to ${bodyLimitBytes} bytes.`,
-        }),
-    }),
+    limitBody(bodyLimitBytes),
     timeout(
       timeoutMs,
       () =>
