@@ -20,7 +20,7 @@ import {
 // turbo finds generators in each workspace's turbo/generators/config.ts. The prompts answer
 // `--args` by position (see PROMPT_ORDER); an empty answer takes the default.
 
-/** Minutes npm install may take before it is stopped. */
+/** How long npm install may take before it is stopped. */
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 
 const ok = (problem: string | undefined): string | true => problem ?? true;
