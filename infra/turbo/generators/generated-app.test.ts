@@ -114,7 +114,7 @@ describe.runIf(TREE_TESTS)('npm run gen:app in a copy of the repository', () => 
     async () => {
       const result = await mustRun(
         'npx',
-        ['turbo', 'run', 'build', 'typecheck', 'test', 'lint', `--filter=${pkg}`, '--no-cache'],
+        ['turbo', 'run', 'build', 'typecheck', 'test', 'lint', `--filter=${pkg}`, '--force'],
         { cwd: copy, env, timeoutMs: 25 * MINUTE },
       );
       // The app's own tasks ran (its packages are built through ^build), and its tests passed.
