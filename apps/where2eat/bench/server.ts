@@ -1,11 +1,11 @@
 /**
- * One benchmark server: `node bench/server.ts <variant> <settings-json>`, started by
- * `bench/run.ts` in a process of its own (with `--import ./dist/instrumentation.js` first for the
- * variants with telemetry, as `npm start` does). Node runs this file by stripping its types; the
- * app's own modules come from the build in `dist/`, so no TypeScript loader sits in the
- * measured process. It listens on a free loopback port, tells the runner the port over
- * IPC, answers `{ type: 'usage' }` with its resident set size and CPU time, and exits when the runner
- * disconnects.
+ * One benchmark server: `node --experimental-strip-types bench/server.ts <variant> <settings>`,
+ * started by `bench/run.ts` in a process of its own (with `--import ./dist/instrumentation.js`
+ * first for the variants with telemetry, as `npm start` does). Node runs this file by stripping
+ * its types; the app's own modules come from the build in `dist/`, so no TypeScript loader sits
+ * in the measured process. It listens on a free loopback port, tells the runner the port over
+ * IPC, answers `{ type: 'usage' }` with its resident set size and CPU time, and exits when the
+ * runner disconnects.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
