@@ -276,6 +276,7 @@ describe('OpenAPI', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
+        '/v1/cuisines',
         '/v1/groups',
         '/v1/groups/{groupId}',
         '/v1/groups/{groupId}/members',

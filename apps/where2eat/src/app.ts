@@ -1,4 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { jwtAuth } from '@micro-app/auth';
 import { isConnectionError } from '@micro-app/db';
 import { type Flags, flagsMiddleware, killSwitch } from '@micro-app/flags';
@@ -20,6 +20,7 @@ import { idempotency } from './http/idempotency.js';
 import { apiLimits, groupCreateLimit, type RateLimitSettings } from './http/limits.js';
 import type { AppDatabase, AppEnv } from './http/types.js';
 import { groupRoutes } from './routes/groups.js';
+import { CuisineListSchema, commonErrors } from './routes/schemas.js';
 
 export interface AuthSettings {
   issuer: string;
@@ -111,7 +112,23 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/*', killSwitch(flags, 'maintenance-mode'));
   app.use('/v1/*', idempotency(db));
 
-  app.get('/v1/cuisines', (c) => c.json({ items: CUISINES }));
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/cuisines',
+      tags: ['cuisines'],
+      security: [{ bearerAuth: [] }],
+      summary: 'The cuisines a member can like or veto',
+      responses: {
+        200: {
+          description: 'Every cuisine, alphabetically.',
+          content: { 'application/json': { schema: CuisineListSchema } },
+        },
+        ...commonErrors,
+      },
+    }),
+    (c) => c.json({ items: [...CUISINES] }, 200),
+  );
   app.route(
     '/v1',
     groupRoutes({

@@ -150,8 +150,8 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       request: { params: GroupIdParams, body: jsonBody(RenameGroupBody) },
       responses: {
         200: json(GroupSchema, 'Renamed.'),
-        403: problem('Not allowed for the caller.'),
         ...commonErrors,
+        403: problem('Not allowed for the caller, or the token names no tenant.'),
       },
     }),
     async (c) => {
@@ -174,8 +174,8 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       request: { params: GroupIdParams },
       responses: {
         204: { description: 'Deleted.' },
-        403: problem('Not allowed for the caller.'),
         ...commonErrors,
+        403: problem('Not allowed for the caller, or the token names no tenant.'),
       },
     }),
     async (c) => {
@@ -197,9 +197,9 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       request: { params: GroupIdParams, headers: idempotencyHeader, body: jsonBody(AddMemberBody) },
       responses: {
         201: json(MemberSchema, 'Added.'),
-        403: problem('Not allowed for the caller.'),
-        409: problem('That user is already a member.'),
         ...commonErrors,
+        403: problem('Not allowed for the caller, or the token names no tenant.'),
+        409: problem('That user is already a member.'),
       },
     }),
     async (c) => {
@@ -235,8 +235,8 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       request: { params: MemberIdParams },
       responses: {
         204: { description: 'Removed.' },
-        403: problem('Not allowed for the caller.'),
         ...commonErrors,
+        403: problem('Not allowed for the caller, or the token names no tenant.'),
       },
     }),
     async (c) => {
@@ -264,8 +264,8 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       request: { params: MemberIdParams, body: jsonBody(PreferencesBody) },
       responses: {
         200: json(MemberSchema, 'Recorded.'),
-        403: problem('Not allowed for the caller.'),
         ...commonErrors,
+        403: problem('Not allowed for the caller, or the token names no tenant.'),
       },
     }),
     async (c) => {

@@ -115,9 +115,12 @@ export const problem = (description: string) => ({
 /** Error responses every `/v1` route can give. */
 export const commonErrors = {
   400: problem('Malformed request (e.g. invalid JSON).'),
+  401: problem('Missing, expired or invalid bearer token (`WWW-Authenticate` says which).'),
+  403: problem('The token names no tenant, or the caller may not do this.'),
   404: problem('Not found.'),
   413: problem('Body too large.'),
   422: problem('Validation failed; `errors` lists each field.'),
+  429: problem('A rate limit or quota is exhausted; retry after `Retry-After` seconds.'),
   500: problem('Unexpected error; no internals are exposed.'),
   503: problem('A dependency (database) is unavailable.'),
   504: problem('The request timed out.'),
@@ -134,3 +137,5 @@ export const idempotencyHeader = z.object({
       description: 'Retries with the same key replay the first response instead of creating again.',
     }),
 });
+
+export const CuisineListSchema = z.object({ items: z.array(CuisineSchema) }).openapi('CuisineList');
