@@ -164,10 +164,7 @@ describe('where2eat-client ↔ where2eat contract', () => {
           res.headers(problemHeaders).jsonBody(validationProblem('body.name')),
         )
         .executeTest(async (mock) => {
-          const err = await clientFor(mock.url)
-            .createGroup({ name: '' })
-            .catch((e: unknown) => e);
-          expect(err).toMatchObject({
+          await expect(clientFor(mock.url).createGroup({ name: '' })).rejects.toMatchObject({
             name: 'Where2eatClientError',
             code: 'validation_failed',
             status: 422,
@@ -265,10 +262,7 @@ describe('where2eat-client ↔ where2eat contract', () => {
             .jsonBody(problem('urn:problem-type:group-not-found', 404, 'Group not found')),
         )
         .executeTest(async (mock) => {
-          const err = await clientFor(mock.url)
-            .getGroup(MISSING_GROUP_ID)
-            .catch((e: unknown) => e);
-          expect(err).toMatchObject({
+          await expect(clientFor(mock.url).getGroup(MISSING_GROUP_ID)).rejects.toMatchObject({
             code: 'not_found',
             status: 404,
             problem: { type: 'urn:problem-type:group-not-found', title: 'Group not found' },
@@ -288,10 +282,7 @@ describe('where2eat-client ↔ where2eat contract', () => {
             .jsonBody(problem('urn:problem-type:unauthorized', 401, 'Unauthorized')),
         )
         .executeTest(async (mock) => {
-          const err = await clientFor(mock.url, '')
-            .listGroups()
-            .catch((e: unknown) => e);
-          expect(err).toMatchObject({
+          await expect(clientFor(mock.url, '').listGroups()).rejects.toMatchObject({
             code: 'unauthorized',
             status: 401,
             problem: { type: 'urn:problem-type:unauthorized' },
@@ -342,14 +333,13 @@ describe('where2eat-client ↔ where2eat contract', () => {
           }),
         )
         .executeTest(async (mock) => {
-          const err = await clientFor(mock.url)
-            .renameGroup(GROUP_ID, 'Mine now')
-            .catch((e: unknown) => e);
-          expect(err).toMatchObject({
-            code: 'forbidden',
-            status: 403,
-            problem: { type: 'urn:problem-type:forbidden' },
-          });
+          await expect(clientFor(mock.url).renameGroup(GROUP_ID, 'Mine now')).rejects.toMatchObject(
+            {
+              code: 'forbidden',
+              status: 403,
+              problem: { type: 'urn:problem-type:forbidden' },
+            },
+          );
         });
     });
 
@@ -458,10 +448,9 @@ describe('where2eat-client ↔ where2eat contract', () => {
             .jsonBody(problem('urn:problem-type:already-a-member', 409, 'Already a member')),
         )
         .executeTest(async (mock) => {
-          const err = await clientFor(mock.url)
-            .addMember(GROUP_ID, { name: 'Alice' })
-            .catch((e: unknown) => e);
-          expect(err).toMatchObject({
+          await expect(
+            clientFor(mock.url).addMember(GROUP_ID, { name: 'Alice' }),
+          ).rejects.toMatchObject({
             code: 'conflict',
             status: 409,
             problem: { type: 'urn:problem-type:already-a-member' },
@@ -536,10 +525,12 @@ describe('where2eat-client ↔ where2eat contract', () => {
           res.headers(problemHeaders).jsonBody(validationProblem('body.vetoes')),
         )
         .executeTest(async (mock) => {
-          const err = await clientFor(mock.url)
-            .setPreferences(GROUP_ID, MEMBER_ID, { likes: ['thai'], vetoes: ['thai'] })
-            .catch((e: unknown) => e);
-          expect(err).toMatchObject({
+          await expect(
+            clientFor(mock.url).setPreferences(GROUP_ID, MEMBER_ID, {
+              likes: ['thai'],
+              vetoes: ['thai'],
+            }),
+          ).rejects.toMatchObject({
             code: 'validation_failed',
             status: 422,
             problem: { errors: [{ path: 'body.vetoes' }] },
@@ -564,10 +555,12 @@ describe('where2eat-client ↔ where2eat contract', () => {
             .jsonBody(problem('urn:problem-type:member-not-found', 404, 'Member not found')),
         )
         .executeTest(async (mock) => {
-          const err = await clientFor(mock.url)
-            .setPreferences(GROUP_ID, MISSING_MEMBER_ID, { likes: ['thai'], vetoes: [] })
-            .catch((e: unknown) => e);
-          expect(err).toMatchObject({
+          await expect(
+            clientFor(mock.url).setPreferences(GROUP_ID, MISSING_MEMBER_ID, {
+              likes: ['thai'],
+              vetoes: [],
+            }),
+          ).rejects.toMatchObject({
             code: 'not_found',
             problem: { type: 'urn:problem-type:member-not-found' },
           });
