@@ -5,8 +5,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase } from '@micro-app/db/testing';
-import { type Processes, START_TIMEOUT_MS, stopChild } from './processes.ts';
-import { freePort } from './receiver.ts';
+import { freePort, type Processes, START_TIMEOUT_MS, stopChild } from './processes.ts';
 import type { ColdStartResult } from './report.ts';
 
 export interface ColdStartOptions {

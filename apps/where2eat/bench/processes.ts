@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,15 @@ export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /** Longest wait for a server to listen or an app to be ready. */
 export const START_TIMEOUT_MS = 60_000;
+
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** Stops a child (SIGTERM, then SIGKILL after 5 s) and resolves once it has exited. */
 export async function stopChild(child: ChildProcess): Promise<void> {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 
 export interface Receiver {
   /** Base URL for `OTEL_EXPORTER_OTLP_ENDPOINT`. */
@@ -38,13 +38,4 @@ export async function startReceiver(): Promise<Receiver> {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** A TCP port free on loopback right now. */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

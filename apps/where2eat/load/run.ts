@@ -9,11 +9,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type DevIdp, startDevIdp } from '@micro-app/dev-idp';
+import { freePort, stopChild } from '../bench/processes.ts';
 import { runLoad, type Target, verdicts } from './autocannon.ts';
 import { loadTestAppEnv, type ScenarioName, scenarios } from './scenarios.ts';
 
@@ -73,14 +73,6 @@ async function post(url: string, accessToken: string, body: unknown): Promise<st
   return json.id;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Starts the app as `npm start` would (telemetry first), its logs going to `logFile`. */
 async function startApp(env: Record<string, string>, logFile: string) {
   const port = await freePort();
@@ -114,12 +106,7 @@ let app: { child: ChildProcess; url: string } | undefined;
 let dataDir: string | undefined;
 
 async function stop() {
-  const child = app?.child;
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  if (app) await stopChild(app.child);
   await idp?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }
