@@ -96,16 +96,21 @@ micro-app.dev/environment: {{ .Values.environment }}
 - name: DATA_DIR
   value: {{ .Values.dataDir.mountPath | quote }}
 {{- end }}
+{{- /* A null entry unsets a name an earlier values file set (Helm only deletes keys of the chart's own values.yaml). */}}
 {{- range $name, $value := .Values.env }}
+{{- if not (kindIs "invalid" $value) }}
 - name: {{ $name }}
   value: {{ $value | quote }}
 {{- end }}
+{{- end }}
 {{- range $name, $ref := .Values.secretEnv }}
+{{- if not (kindIs "invalid" $ref) }}
 - name: {{ $name }}
   valueFrom:
     secretKeyRef:
       name: {{ $ref.secretName | default $.Values.secrets.existingSecret | required (printf "secretEnv.%s needs secretName or secrets.existingSecret" $name) }}
       key: {{ $ref.key }}
+{{- end }}
 {{- end }}
 {{- end -}}
 
