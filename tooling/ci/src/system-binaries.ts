@@ -1,6 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -38,11 +37,19 @@ export function listSystemBinaries(file = SYSTEM_BINARIES_FILE): SystemBinary[] 
     });
 }
 
-/** Where `name` is on PATH, or undefined. */
-export function which(name: string): string | undefined {
-  const result = spawnSync('sh', ['-c', `command -v "${name}"`], { encoding: 'utf8' });
-  const path = result.stdout.trim();
-  return result.status === 0 && path !== '' ? path : undefined;
+/** Where `name` is on PATH (an executable file), or undefined. */
+export function which(name: string, path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 export interface BinaryLookup {
@@ -65,7 +72,7 @@ export interface BinaryLookup {
 export function systemBinary(name: string, env: NodeJS.ProcessEnv = process.env): BinaryLookup {
   const entry = listSystemBinaries().find((binary) => binary.name === name);
   if (!entry) throw new Error(`${name} is not listed in tooling/ci/system-binaries.txt`);
-  const path = which(name);
+  const path = which(name, env.PATH ?? process.env.PATH);
   if (path) return { path, skipReason: undefined };
   const how = `apt-get install ${entry.debianPackage}, or run bash .ci/run (it installs every system binary)`;
   if (env.CI === 'true' || env.CI === '1') {
