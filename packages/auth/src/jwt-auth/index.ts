@@ -53,8 +53,17 @@ export interface JwtAuthOptions {
   maxTokenBytes?: number;
   /** Claims that must be present besides `iss`, `aud`, `exp` and `sub`. Default: `[]`. */
   requiredClaims?: readonly string[];
-  /** Expected `typ` header (e.g. `at+jwt` for RFC 9068 access tokens). Default: not checked. */
+  /**
+   * Expected `typ` header, e.g. `at+jwt` for RFC 9068 access tokens (compared as jose does:
+   * case-insensitive, an `application/` prefix ignored). A token without `typ` or with another
+   * one is refused. Default: not checked.
+   */
   typ?: string;
+  /**
+   * Oldest accepted token, in seconds since its `iat` (which then becomes required), whatever its
+   * `exp` says. Cached tokens are dropped at that age too. Default: not checked (only `exp`).
+   */
+  maxTokenAgeSeconds?: number;
   /** Claim holding the tenant id. Default: `'tenant'`. */
   tenantClaim?: ClaimPath;
   /** Claim holding the roles (array or space-separated string). Default: `'roles'`. */
@@ -122,7 +131,9 @@ function jwksUrl(value: string | URL): URL {
 
 /** Maps a jose verification error to a log reason; nothing of it reaches the client. */
 function reasonOf(err: unknown): string {
-  if (err instanceof errors.JWTExpired) return 'token_expired';
+  if (err instanceof errors.JWTExpired) {
+    return err.claim === 'iat' ? 'token_too_old' : 'token_expired';
+  }
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'iss') return 'issuer_mismatch';
     if (err.claim === 'aud') return 'audience_mismatch';
@@ -162,6 +173,8 @@ function errFields(err: unknown): object {
  * @param options.issuer - expected `iss`
  * @param options.audience - expected `aud`
  * @param [options.jwksUri] - issuer's JWKS URL
+ * @param [options.typ] - expected `typ` header, e.g. `'at+jwt'`; not checked by default
+ * @param [options.maxTokenAgeSeconds] - oldest accepted `iat`, in seconds; not checked by default
  * @param [options.tokenCache={ maxEntries: 10_000 }] - verified-token cache, `false` to disable
  * @throws {AuthError} code `invalid_options` when an option is missing or invalid
  * @example
@@ -184,6 +197,7 @@ export function jwtAuth(options: JwtAuthOptions): MiddlewareHandler<{ Variables:
     maxTokenBytes = 8192,
     requiredClaims = [],
     typ,
+    maxTokenAgeSeconds,
     tenantClaim = 'tenant',
     rolesClaim = 'roles',
     scopeClaims = ['scope', 'scp'],
@@ -201,6 +215,10 @@ export function jwtAuth(options: JwtAuthOptions): MiddlewareHandler<{ Variables:
   nonNegative('jwksTimeoutMs', jwksTimeoutMs, true);
   nonNegative('jwksCooldownMs', jwksCooldownMs);
   nonNegative('jwksCacheMaxAgeMs', jwksCacheMaxAgeMs);
+  if (maxTokenAgeSeconds !== undefined) nonNegative('maxTokenAgeSeconds', maxTokenAgeSeconds);
+  if (typ !== undefined && (typeof typ !== 'string' || typ.length === 0)) {
+    throw new AuthError('invalid_options', 'typ must be a non-empty string');
+  }
   if (!isAuthLogger(logger)) {
     throw new AuthError('invalid_options', 'logger must have info, warn and error methods');
   }
@@ -251,6 +269,7 @@ export function jwtAuth(options: JwtAuthOptions): MiddlewareHandler<{ Variables:
     clockTolerance: clockToleranceSeconds,
     requiredClaims: [...new Set(['exp', 'sub', ...requiredClaims])],
     ...(typ !== undefined ? { typ } : {}),
+    ...(maxTokenAgeSeconds !== undefined ? { maxTokenAge: maxTokenAgeSeconds } : {}),
   };
   const mapping = { tenantClaim, rolesClaim, scopeClaims };
   const realmPart = realm !== undefined ? `realm="${realm.replaceAll('"', '')}", ` : '';
@@ -319,7 +338,12 @@ export function jwtAuth(options: JwtAuthOptions): MiddlewareHandler<{ Variables:
       });
     }
     const principal = toPrincipal(payload, mapping);
-    cache?.set(token, principal, (payload.exp as number) * 1000, generation, Date.now());
+    // Never served from the cache past exp, nor past the maximum age when one is set.
+    const expiresAtMs =
+      maxTokenAgeSeconds === undefined
+        ? (payload.exp as number) * 1000
+        : Math.min(payload.exp as number, (payload.iat as number) + maxTokenAgeSeconds) * 1000;
+    cache?.set(token, principal, expiresAtMs, generation, Date.now());
     c.set('principal', principal);
     return next();
   };

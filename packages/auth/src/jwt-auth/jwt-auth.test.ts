@@ -118,6 +118,65 @@ describe('jwtAuth principal', () => {
     expect((await get(await idp.sign({}, { header: { typ: 'JWT' } }))).status).toBe(401);
     expect(deniedReasons(logger)).toEqual(['type_mismatch']);
   });
+
+  it('refuses a token with typ JWT or no typ when at+jwt is required, with an invalid_token challenge', async () => {
+    const { get, logger, calls } = setup({ typ: 'at+jwt' });
+    const jwtTyp = await get(await idp.sign({}, { header: { typ: 'JWT' } }));
+    expect(jwtTyp.status).toBe(401);
+    expect(jwtTyp.headers.get('Content-Type')).toBe('application/problem+json');
+    expect(jwtTyp.headers.get('WWW-Authenticate')).toBe('Bearer error="invalid_token"');
+    expect((await get(await idp.sign({}, { header: { typ: undefined } }))).status).toBe(401);
+    // jose compares media types: an application/ prefix and the case do not matter.
+    expect((await get(await idp.sign({}, { header: { typ: 'application/AT+JWT' } }))).status).toBe(
+      200,
+    );
+    expect(calls.handler).toBe(1);
+    expect(deniedReasons(logger)).toEqual(['type_mismatch', 'type_mismatch']);
+  });
+
+  it('accepts any typ when typ is not set', async () => {
+    const { get } = setup();
+    expect((await get(await idp.sign({}, { header: { typ: 'JWT' } }))).status).toBe(200);
+  });
+});
+
+describe('jwtAuth maxTokenAgeSeconds', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('refuses a token issued longer ago than the maximum age, though exp is in the future', async () => {
+    const { get, logger, calls } = setup({ maxTokenAgeSeconds: 600 });
+    const old = await idp.sign({ iat: now() - 3_600 }, { expiresIn: 3_600 });
+    const res = await get(old);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('WWW-Authenticate')).toBe('Bearer error="invalid_token"');
+    expect(((await res.json()) as { type: string }).type).toBe('urn:problem-type:unauthorized');
+    expect((await get(await idp.sign({ iat: now() - 60 }))).status).toBe(200);
+    expect(calls.handler).toBe(1);
+    expect(deniedReasons(logger)).toEqual(['token_too_old']);
+  });
+
+  it('requires iat when a maximum age is set', async () => {
+    const { get, logger } = setup({ maxTokenAgeSeconds: 600 });
+    expect((await get(await idp.sign({ iat: undefined }))).status).toBe(401);
+    expect(deniedReasons(logger)).toEqual(['claim_missing']);
+    // Without the option the same token passes: only exp is checked.
+    expect((await setup().get(await idp.sign({ iat: undefined }))).status).toBe(200);
+  });
+
+  it('never serves a cached token past the maximum age', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const { get, calls, logger } = setup({ maxTokenAgeSeconds: 10, clockToleranceSeconds: 0 });
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    const token = await idp.sign({}, { expiresIn: 3_600 });
+    expect((await get(token)).status).toBe(200);
+    expect((await get(token)).status).toBe(200);
+    expect(verify).toHaveBeenCalledTimes(1);
+    vi.setSystemTime(t0 + 12_000);
+    expect((await get(token)).status).toBe(401);
+    expect(calls.handler).toBe(2);
+    expect(deniedReasons(logger)).toEqual(['token_too_old']);
+  });
 });
 
 describe('jwtAuth keys over HTTP', () => {
@@ -337,6 +396,9 @@ describe('jwtAuth options', () => {
     ['an empty issuer', { issuer: '' }],
     ['no audience', { audience: [] }],
     ['a negative clock tolerance', { clockToleranceSeconds: -1 }],
+    ['a negative maximum token age', { maxTokenAgeSeconds: -1 }],
+    ['a maximum token age that is not a number', { maxTokenAgeSeconds: Number.NaN }],
+    ['an empty typ', { typ: '' }],
     ['a logger without warn', { logger: { info() {}, error() {} } }],
     ['a fractional cache size', { tokenCache: { maxEntries: 1.5 } }],
   ])('throws invalid_options at once for %s', (_name, override) => {
