@@ -16,6 +16,11 @@ import { type Logger, telemetryMiddleware } from '@micro-app/telemetry';
 import { Scalar } from '@scalar/hono-api-reference';
 import { CUISINES } from './domain/cuisines.js';
 import type { AppFlag } from './flags.js';
+import {
+  type FaultInjectionOptions,
+  faultInjection,
+  injectsFaults,
+} from './http/fault-injection.js';
 import { idempotency } from './http/idempotency.js';
 import { apiLimits, groupCreateLimit, type RateLimitSettings } from './http/limits.js';
 import type { AppDatabase, AppEnv } from './http/types.js';
@@ -43,6 +48,8 @@ export interface AppDeps {
   /** Show internal error messages in 500 responses (development only). */
   exposeInternalErrors: boolean;
   version: string;
+  /** Deliberate 500s and latency on /v1 (drills and tests only; off when unset). */
+  faultInjection?: FaultInjectionOptions | undefined;
 }
 
 /** 503 problem for database outages, so clients retry instead of seeing a 500. */
@@ -66,7 +73,8 @@ const DOCS_CSP =
  * database, the server and shutdown; tests pass their own.
  *
  * Request flow: request id → secure headers → body limit → timeout → telemetry → auth →
- * caller scope → rate limits → feature flags (maintenance kill switch) → idempotency → route.
+ * caller scope → rate limits → feature flags (maintenance kill switch) → fault injection (when
+ * on) → idempotency → route.
  */
 export function createApp(deps: AppDeps) {
   const { db, logger, lifecycle, flags } = deps;
@@ -110,6 +118,10 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/groups', groupCreateLimit(deps.rateLimits, logger));
   app.use('/v1/*', flagsMiddleware(flags));
   app.use('/v1/*', killSwitch(flags, 'maintenance-mode'));
+  if (injectsFaults(deps.faultInjection)) {
+    logger.warn({ ...deps.faultInjection }, 'fault injection is on');
+    app.use('/v1/*', faultInjection(deps.faultInjection));
+  }
   app.use('/v1/*', idempotency(db));
 
   app.openapi(

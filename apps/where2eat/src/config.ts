@@ -72,6 +72,10 @@ const schema = z
     METRICS_PORT: int(1, 65_535).optional(),
     TRACES_SAMPLE_RATIO: z.coerce.number().min(0).max(1).optional(),
     DEPLOY_ENV: z.string().min(1).optional(),
+
+    // Fault injection on /v1 (the canary drill's broken canary); refused in production.
+    FAULT_INJECTION_ERROR_RATE: z.coerce.number().min(0).max(1).optional(),
+    FAULT_INJECTION_LATENCY_MS: int(0, 60_000).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.DATABASE_URL) {
@@ -87,6 +91,15 @@ const schema = z
         path: ['AUTH_ISSUER'],
         message: 'is required in production (the dev identity provider is for development)',
       });
+    }
+    for (const name of ['FAULT_INJECTION_ERROR_RATE', 'FAULT_INJECTION_LATENCY_MS'] as const) {
+      if (env.NODE_ENV === 'production' && env[name] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is refused in production (fault injection is for drills and tests)',
+        });
+      }
     }
     if (env.UNLEASH_URL && !env.UNLEASH_API_TOKEN) {
       ctx.addIssue({

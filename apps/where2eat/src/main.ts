@@ -67,6 +67,10 @@ const app = createApp({
   requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
   exposeInternalErrors: config.NODE_ENV === 'development',
   version: appVersion(),
+  faultInjection: {
+    errorRate: config.FAULT_INJECTION_ERROR_RATE,
+    latencyMs: config.FAULT_INJECTION_LATENCY_MS,
+  },
 });
 
 const server = await serveGracefully({
