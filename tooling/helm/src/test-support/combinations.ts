@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type FoundCommands,
+  markdownHelmCommands,
+  type ResolveOptions,
+  workflowHelmCommands,
+} from '../helm-commands.ts';
+import { appNames, filesUnder, REPO_ROOT } from './repo.ts';
+
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+/**
+ * Stand-ins for what GitHub and the person following a doc supply at run time. A workflow or doc
+ * that uses anything else fails the combination test until it is listed here.
+ */
+export const RESOLVE: ResolveOptions = {
+  root: REPO_ROOT,
+  variables: { GITHUB_SHA: SHA },
+  expressions: {
+    'github.sha': SHA,
+    'github.event.workflow_run.head_sha || github.sha': SHA,
+    'needs.build.outputs.image': 'ghcr.io/your-org/where2eat',
+    'needs.build.outputs.digest': DIGEST,
+    'vars.STAGING_HOST': 'where2eat.staging.example.com',
+    'vars.PRODUCTION_HOST': 'where2eat.example.com',
+  },
+  placeholders: {
+    owner: 'your-org',
+    digest: DIGEST.slice('sha256:'.length),
+    'git sha': SHA,
+    app: 'where2eat',
+  },
+  matrixFallback: appNames(),
+};
+
+/** Every helm command of `.github/workflows/*.yml` and `docs/**\/*.md`. */
+export function repositoryHelmCommands(): FoundCommands & { files: string[] } {
+  const all: FoundCommands & { files: string[] } = {
+    commands: [],
+    unresolved: [],
+    skipped: [],
+    files: [],
+  };
+  const workflows = filesUnder('.github/workflows', /\.ya?ml$/);
+  const docs = filesUnder('docs', /\.md$/);
+  for (const file of [...workflows, ...docs]) {
+    const text = readFileSync(join(REPO_ROOT, file), 'utf8');
+    const found = file.endsWith('.md')
+      ? markdownHelmCommands(file, text, RESOLVE)
+      : workflowHelmCommands(file, text, RESOLVE);
+    all.files.push(file);
+    all.commands.push(...found.commands);
+    all.unresolved.push(...found.unresolved);
+    all.skipped.push(...found.skipped);
+  }
+  return all;
+}
