@@ -9,7 +9,7 @@ describe('loadConfig', () => {
       issuer: 'http://localhost:4000',
       audience: 'where2eat',
       extraAudiences: [],
-      scopes: ['read', 'write'],
+      scopes: ['cuisines:read', 'groups:read', 'groups:write'],
       keysFile: '.data/keys.json',
     });
   });

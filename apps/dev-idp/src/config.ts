@@ -1,3 +1,5 @@
+import { WHERE2EAT_SCOPES } from './users.js';
+
 /** Settings of the dev IdP process, parsed from the environment. */
 export interface DevIdpConfig {
   /** `PORT`: TCP port. Default: 4000. */
@@ -10,7 +12,7 @@ export interface DevIdpConfig {
   audience: string;
   /** `EXTRA_AUDIENCES`: comma-separated audiences for other services. Default: none. */
   extraAudiences: string[];
-  /** `SCOPES`: space-separated resource scopes. Default: `read write`. */
+  /** `SCOPES`: space-separated resource scopes. Default: `cuisines:read groups:read groups:write`. */
   scopes: string[];
   /** `KEYS_FILE`: where signing keys persist across restarts (git-ignored). Default: `.data/keys.json`; `none` generates keys in memory each start. */
   keysFile: string | undefined;
@@ -41,7 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DevIdpConfig {
   }
   const audience = env.AUDIENCE ?? 'where2eat';
   if (audience.trim() === '') problems.push('AUDIENCE must not be empty');
-  const scopes = (env.SCOPES ?? 'read write').split(' ').filter(Boolean);
+  const scopes = (env.SCOPES ?? WHERE2EAT_SCOPES.join(' ')).split(' ').filter(Boolean);
   if (scopes.length === 0) problems.push('SCOPES must name at least one scope');
   if (problems.length > 0) {
     throw new Error(`Invalid dev IdP configuration:\n  - ${problems.join('\n  - ')}`);

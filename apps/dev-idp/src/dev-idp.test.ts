@@ -84,7 +84,11 @@ describe('dev IdP endpoints', () => {
       password: 'bob',
     });
     expect(status).toBe(200);
-    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'read write' });
+    expect(body).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 3600,
+      scope: 'cuisines:read groups:read groups:write',
+    });
     const { call, entries } = service();
     const res = await call(body.access_token as string);
     expect(res.status).toBe(200);
@@ -92,7 +96,7 @@ describe('dev IdP endpoints', () => {
       sub: 'bob',
       tenant: 'acme',
       roles: ['admin'],
-      scopes: ['read', 'write'],
+      scopes: ['cuisines:read', 'groups:read', 'groups:write'],
       clientId: 'dev-cli',
       claims: { iss: idp.issuer, aud: 'where2eat' },
     });
@@ -102,12 +106,12 @@ describe('dev IdP endpoints', () => {
 
   it('carries each seeded user tenant and roles, so RBAC tells them apart', async () => {
     const { call, entries } = service();
-    const carol = await idp.getUserToken('carol', { scope: 'read' });
+    const carol = await idp.getUserToken('carol', { scope: 'groups:read' });
     expect(await (await call(carol)).json()).toMatchObject({
       sub: 'carol',
       tenant: 'globex',
       roles: ['member'],
-      scopes: ['read'],
+      scopes: ['groups:read'],
     });
     const alice = await idp.getUserToken('alice');
     expect((await call(alice, 'DELETE', '/api/admin')).status).toBe(403);
@@ -132,7 +136,7 @@ describe('dev IdP endpoints', () => {
     const basic = Buffer.from(`${SERVICE_CLIENT_ID}:${SERVICE_CLIENT_SECRET}`).toString('base64');
     const { status, body } = await postForm(
       idp.tokenEndpoint,
-      { grant_type: 'client_credentials', scope: 'read' },
+      { grant_type: 'client_credentials', scope: 'groups:read' },
       { Authorization: `Basic ${basic}` },
     );
     expect(status).toBe(200);
@@ -143,7 +147,7 @@ describe('dev IdP endpoints', () => {
       sub: SERVICE_CLIENT_ID,
       clientId: SERVICE_CLIENT_ID,
       roles: ['service'],
-      scopes: ['read'],
+      scopes: ['groups:read'],
     });
     const bad = await postForm(
       idp.tokenEndpoint,
@@ -162,7 +166,7 @@ describe('dev IdP endpoints', () => {
       clientId: SERVICE_CLIENT_ID,
       clientSecret: SERVICE_CLIENT_SECRET,
       resource: 'urn:ratings',
-      scope: 'write',
+      scope: 'groups:read',
     });
     const ratings = new Hono<{ Variables: AuthVariables }>();
     const silent = { info() {}, warn() {}, error() {} };
@@ -174,9 +178,30 @@ describe('dev IdP endpoints', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       sub: SERVICE_CLIENT_ID,
-      scopes: ['write'],
+      scopes: ['groups:read'],
       claims: { aud: 'ratings' },
     });
+  });
+
+  it('grants each client only its own scopes, in RFC 9068 at+jwt tokens', async () => {
+    const decode = (token: string, part: 0 | 1) =>
+      JSON.parse(Buffer.from(token.split('.')[part] as string, 'base64url').toString()) as Record<
+        string,
+        unknown
+      >;
+    const user = await idp.getUserToken('alice');
+    expect(decode(user, 0)).toMatchObject({ typ: 'at+jwt', alg: 'ES256' });
+    expect(decode(user, 1).scope).toBe('cuisines:read groups:read groups:write');
+    // The service client reads where2eat; groups:write is not granted even when asked for.
+    const service = await idp.getClientToken();
+    expect(decode(service, 0).typ).toBe('at+jwt');
+    expect(decode(service, 1).scope).toBe('cuisines:read groups:read');
+    const asked = await idp.getClientToken({ scope: 'groups:read groups:write' });
+    expect(decode(asked, 1).scope).toBe('groups:read');
+    // Asking for no resource scope gives a token without any.
+    expect(decode(await idp.getUserToken('alice', { scope: 'openid' }), 1)).not.toHaveProperty(
+      'scope',
+    );
   });
 
   it('issues a token per audience for service-to-service calls', async () => {
@@ -222,7 +247,7 @@ describe('dev IdP browser sign-in', () => {
       client_id: WEB_CLIENT_ID,
       response_type: 'code',
       redirect_uri: redirectUri,
-      scope: 'openid profile read',
+      scope: 'openid profile groups:read',
       code_challenge: challenge,
       code_challenge_method: 'S256',
       state: 'xyz',
@@ -273,7 +298,7 @@ describe('dev IdP browser sign-in', () => {
       sub: 'alice',
       tenant: 'acme',
       roles: ['member'],
-      scopes: ['read'],
+      scopes: ['groups:read'],
       clientId: WEB_CLIENT_ID,
     });
   });

@@ -16,6 +16,7 @@ import {
   type DevUser,
   SERVICE_CLIENT_ID,
   SERVICE_CLIENT_SECRET,
+  WHERE2EAT_SCOPES,
 } from './users.js';
 
 /** Options of {@link startDevIdp}. */
@@ -30,7 +31,10 @@ export interface DevIdpOptions {
   audience?: string;
   /** More audiences a client may ask for with `resource` (service-to-service). Default: `[]`. */
   extraAudiences?: string[];
-  /** Resource scopes the IdP grants. Default: `['read', 'write']`. */
+  /**
+   * Resource scopes the IdP grants (each client gets those of its `scopes` that are listed here).
+   * Default: {@link WHERE2EAT_SCOPES} (`cuisines:read`, `groups:read`, `groups:write`).
+   */
   scopes?: string[];
   /** Seeded users. Default: {@link DEFAULT_USERS} (alice, bob, carol). */
   users?: readonly DevUser[];
@@ -66,7 +70,10 @@ export interface DevIdp {
   readonly port: number;
   /** A user access token (JWT) from the real token endpoint, via the dev-only password grant. */
   getUserToken(username: string, options?: DevTokenOptions): Promise<string>;
-  /** A client-credentials access token (JWT); default client `where2eat-service`. */
+  /**
+   * A client-credentials access token (JWT); default client `where2eat-service`, default scope
+   * every scope that client may get.
+   */
   getClientToken(
     options?: DevTokenOptions & { clientId?: string; clientSecret?: string },
   ): Promise<string>;
@@ -104,7 +111,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
     host = '127.0.0.1',
     audience = 'where2eat',
     extraAudiences = [],
-    scopes = ['read', 'write'],
+    scopes = [...WHERE2EAT_SCOPES],
     users = DEFAULT_USERS,
     clients = DEFAULT_CLIENTS,
     accessTokenTtlSeconds = 3600,
@@ -222,7 +229,9 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
     async getClientToken(opts = {}) {
       const { clientId = SERVICE_CLIENT_ID, clientSecret = SERVICE_CLIENT_SECRET } = opts;
       const basic = btoa(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`);
-      const scope = opts.scope ?? scopes.join(' ');
+      const allowed = clients.find((c) => c.clientId === clientId)?.scopes;
+      const scope =
+        opts.scope ?? scopes.filter((s) => allowed === undefined || allowed.includes(s)).join(' ');
       return requestToken(
         { grant_type: 'client_credentials', ...tokenParams({ ...opts, scope }) },
         basic,

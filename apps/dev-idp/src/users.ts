@@ -56,6 +56,22 @@ export const DEFAULT_USERS: readonly DevUser[] = Object.freeze([
   },
 ]);
 
+/**
+ * The resource scopes of the where2eat API, granted by default: `cuisines:read` (the cuisine
+ * list), `groups:read` (groups, members, recommendations) and `groups:write` (create, rename and
+ * delete groups, add and remove members, record preferences).
+ */
+export const WHERE2EAT_SCOPES: readonly string[] = Object.freeze([
+  'cuisines:read',
+  'groups:read',
+  'groups:write',
+]);
+/** The read-only subset of {@link WHERE2EAT_SCOPES}. */
+export const WHERE2EAT_READ_SCOPES: readonly string[] = Object.freeze([
+  'cuisines:read',
+  'groups:read',
+]);
+
 /** Client used by the dev-only password grant (public: no secret). */
 export const DEV_CLI_CLIENT_ID = 'dev-cli';
 /** The where2eat service client for client-credentials tokens. */
@@ -65,18 +81,24 @@ export const SERVICE_CLIENT_SECRET = 'where2eat-service-dev-secret';
 /** Browser client for the authorization-code flow with PKCE. */
 export const WEB_CLIENT_ID = 'where2eat-web';
 
-/** The clients registered when none are given. */
+/**
+ * The clients registered when none are given: `dev-cli` and `where2eat-web` get every
+ * where2eat scope, `where2eat-service` the read scopes only.
+ */
 export const DEFAULT_CLIENTS: readonly DevClient[] = Object.freeze([
-  { clientId: DEV_CLI_CLIENT_ID, grantTypes: ['password'] },
+  { clientId: DEV_CLI_CLIENT_ID, grantTypes: ['password'], scopes: [...WHERE2EAT_SCOPES] },
   {
     clientId: SERVICE_CLIENT_ID,
     clientSecret: SERVICE_CLIENT_SECRET,
     grantTypes: ['client_credentials'],
+    // A service reads where2eat; it never acts as a user.
+    scopes: [...WHERE2EAT_READ_SCOPES],
     roles: ['service'],
   },
   {
     clientId: WEB_CLIENT_ID,
     grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: [...WHERE2EAT_SCOPES],
     redirectUris: ['http://localhost:3000/auth/callback', 'http://127.0.0.1:3000/auth/callback'],
   },
 ]);
