@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { systemBinary } from '@micro-app/ci-tools/system-binaries';
 import { createDb } from '@micro-app/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -36,11 +37,17 @@ function major(versionText: string): number {
   return Number(/(\d+)(?:\.\d+)?/.exec(versionText)?.[1] ?? Number.NaN);
 }
 
-/** Why these tests cannot run here, or undefined when they can. */
+/**
+ * Why these tests cannot run here, or undefined when they can. DATABASE_URL comes first: without
+ * a server nothing runs, and the client tools are not looked up (so CI's run without
+ * DATABASE_URL does not require them). With a server, systemBinary() finds each client tool,
+ * printing the reason it skips, or failing under CI=true.
+ */
 function skipReason(): string | undefined {
   if (!serverUrl) return 'DATABASE_URL is not set (no PostgreSQL server to restore into)';
   for (const tool of ['psql', 'pg_dump', 'pg_restore']) {
-    if (run(tool, ['--version']).status !== 0) return `${tool} is not installed`;
+    const lookup = systemBinary(tool);
+    if (lookup.skipReason) return lookup.skipReason;
   }
   const server = Math.floor(Number(psql(serverUrl, 'show server_version_num')) / 10_000);
   const client = major(run('pg_dump', ['--version']).stdout);
