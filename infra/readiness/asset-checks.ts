@@ -1,86 +1,61 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { helmTemplate, validateDocuments } from '@micro-app/helm-tool';
 import { parse } from 'yaml';
 import { isMap, pick } from './apps.js';
 import { fail, pass } from './result.js';
 import type { AppInfo, CheckResult } from './types.js';
-
-type Values = Record<string, unknown>;
 
 /** Where the shared assets live, relative to the repository root. */
 export const CHART_DIR = 'infra/helm/micro-app';
 export const APP_VALUES_DIR = 'infra/helm/values';
 export const RULES_DIR = 'infra/observability/prometheus';
 
-function loadYaml(path: string): Values {
-  const doc: unknown = parse(readFileSync(path, 'utf8'));
-  if (doc === null || doc === undefined) return {};
-  if (!isMap(doc)) throw new Error('not a YAML mapping');
-  return doc;
-}
-
-/** Helm's coalescing: maps merge key by key, lists and scalars replace, null deletes. */
-export function mergeValues(base: Values, override: Values): Values {
-  const out: Values = structuredClone(base);
-  for (const [key, value] of Object.entries(override)) {
-    if (value === null) delete out[key];
-    else if (isMap(value) && isMap(out[key])) out[key] = mergeValues(out[key], value);
-    else out[key] = structuredClone(value);
-  }
-  return out;
-}
-
-const validators = new Map<string, ValidateFunction>();
-
-function validatorFor(schemaPath: string): ValidateFunction {
-  let validate = validators.get(schemaPath);
-  if (!validate) {
-    const ajv = new Ajv({
-      allErrors: true,
-      strict: true,
-      strictTypes: false,
-      strictRequired: false,
-    });
-    validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')) as object);
-    validators.set(schemaPath, validate);
-  }
-  return validate;
+/** Helm's findings on one line: the schema errors, without the banner and hints. */
+function helmReason(stderr: string): string {
+  return stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^(- |Error: )/.test(line))
+    .map((line) => line.replace(/^- /, '').replace(/^Error: /, ''))
+    .filter((line) => !/^values don't meet the specifications/.test(line))
+    .join('; ');
 }
 
 /**
- * Chart values valid: `infra/helm/values/<app>.yaml` merged over the chart defaults, alone and
- * with the production layer (as CD installs it), validates against the chart's
- * `values.schema.json`.
+ * Chart values valid: real helm (v3, the line CI installs) renders the chart with
+ * `infra/helm/values/<app>.yaml` alone and over `values-production.yaml` (as CD installs it),
+ * which validates the values against `values.schema.json` and runs the chart's own checks,
+ * and every rendered object validates against the schema of its kind.
  */
-export function checkChartValues(app: AppInfo, root: string): CheckResult {
+export async function checkChartValues(app: AppInfo, root: string): Promise<CheckResult> {
   const file = `${APP_VALUES_DIR}/${app.name}.yaml`;
   if (!existsSync(join(root, file))) return fail('chart-values', `${file} is missing`);
-  const chart = join(root, CHART_DIR);
-  let appValues: Values;
-  let defaults: Values;
-  try {
-    appValues = loadYaml(join(root, file));
-    defaults = loadYaml(join(chart, 'values.yaml'));
-  } catch (err) {
-    return fail('chart-values', `cannot read values: ${(err as Error).message}`, file);
+  const layers: Array<[string, string[]]> = [['chart defaults', [file]]];
+  if (existsSync(join(root, CHART_DIR, 'values-production.yaml'))) {
+    layers.push(['production', [`${CHART_DIR}/values-production.yaml`, file]]);
   }
-  const validate = validatorFor(join(chart, 'values.schema.json'));
-  const layers: Array<[string, Values]> = [['chart defaults', mergeValues(defaults, appValues)]];
-  const productionPath = join(chart, 'values-production.yaml');
-  if (existsSync(productionPath)) {
-    const production = loadYaml(productionPath);
-    layers.push(['production', mergeValues(mergeValues(defaults, production), appValues)]);
-  }
-  for (const [layer, values] of layers) {
-    if (!validate(values)) {
-      const errors = (validate.errors ?? []).map((e: ErrorObject) =>
-        `${e.instancePath || '/'} ${e.message ?? ''}`.trim(),
-      );
-      return fail('chart-values', `invalid with ${layer}: ${errors.join('; ')}`, file);
+  for (const [layer, valuesFiles] of layers) {
+    let result: Awaited<ReturnType<typeof helmTemplate>>;
+    try {
+      result = await helmTemplate({ major: 3, chart: CHART_DIR, cwd: root, release: app.name, valuesFiles });
+    } catch (err) {
+      return fail('chart-values', `helm did not run: ${(err as Error).message}`, file);
+    }
+    if (!result.ok) {
+      return fail('chart-values', `helm refuses it with ${layer}: ${helmReason(result.stderr)}`, file);
+    }
+    const invalid = validateDocuments(result.documents);
+    if (invalid.length > 0) {
+      const first = invalid.map((f) => `${f.kind} ${f.name}: ${f.problems.join(', ')}`).join('; ');
+      return fail('chart-values', `invalid objects with ${layer}: ${first}`, file);
     }
   }
-  return pass('chart-values', `valid with ${layers.map(([layer]) => layer).join(' and ')}`, file);
+  return pass(
+    'chart-values',
+    `helm renders valid objects with ${layers.map(([layer]) => layer).join(' and ')}`,
+    file,
+  );
 }
 
 interface Rule {

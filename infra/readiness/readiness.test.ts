@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -98,7 +98,7 @@ const GOOD_APP: Files = {
   'apps/demo/docs/runbook.md': RUNBOOK,
   'apps/demo/docs/slo.md': '# demo SLOs\n\nAvailability: 99.9% of requests are not 5xx.\n',
   'infra/helm/values/demo.yaml':
-    'nameOverride: demo\nimage:\n  repository: ghcr.io/example/demo\ningress:\n  host: demo.example.com\n',
+    'nameOverride: demo\nimage:\n  repository: ghcr.io/example/demo\nsecrets:\n  existingSecret: demo\ningress:\n  host: demo.example.com\n',
   'infra/observability/prometheus/demo-slo.yaml': RULES,
 };
 
@@ -106,16 +106,15 @@ const GOOD_APP: Files = {
 function makeRepo(files: Files): string {
   const root = mkdtempSync(join(tmpdir(), 'readiness-test-'));
   temps.push(root);
-  for (const shared of [
-    '.secretlintrc.json',
-    '.secretlintignore',
-    'infra/helm/micro-app/values.yaml',
-    'infra/helm/micro-app/values-production.yaml',
-    'infra/helm/micro-app/values.schema.json',
-  ]) {
+  for (const shared of ['.secretlintrc.json', '.secretlintignore']) {
     mkdirSync(dirname(join(root, shared)), { recursive: true });
     copyFileSync(join(repoRoot, shared), join(root, shared));
   }
+  // The whole chart: the gate renders it with helm.
+  cpSync(join(repoRoot, 'infra/helm/micro-app'), join(root, 'infra/helm/micro-app'), {
+    recursive: true,
+    dereference: true,
+  });
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
@@ -288,7 +287,7 @@ describe('static gates on a fixture app', () => {
       {
         'infra/helm/values/demo.yaml': `${GOOD_APP['infra/helm/values/demo.yaml']}replicaCount: 0\n`,
       },
-      /invalid with chart defaults: \/replicaCount must be >= 1/,
+      /helm refuses it with chart defaults: replicaCount: Must be greater than or equal to 1/,
     ],
     [
       'no chart values',

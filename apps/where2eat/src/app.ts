@@ -26,12 +26,17 @@ import { apiLimits, groupCreateLimit, type RateLimitSettings } from './http/limi
 import type { AppDatabase, AppEnv } from './http/types.js';
 import { groupRoutes } from './routes/groups.js';
 import { CuisineListSchema, commonErrors } from './routes/schemas.js';
+import { bearerAuthScheme, scoped } from './routes/scopes.js';
 
 export interface AuthSettings {
   issuer: string;
   audience: string;
   /** JWKS URL; when absent it is found through the issuer's OpenID discovery document. */
   jwksUri?: string | undefined;
+  /** Required `typ` header of access tokens (RFC 9068). Default: `'at+jwt'`. */
+  typ?: string | undefined;
+  /** Oldest accepted token, in seconds since its `iat`. Default: only `exp` is checked. */
+  maxTokenAgeSeconds?: number | undefined;
 }
 
 export interface AppDeps {
@@ -97,6 +102,10 @@ export function createApp(deps: AppDeps) {
       issuer: deps.auth.issuer,
       audience: deps.auth.audience,
       ...(deps.auth.jwksUri ? { jwksUri: deps.auth.jwksUri } : {}),
+      typ: deps.auth.typ ?? 'at+jwt',
+      ...(deps.auth.maxTokenAgeSeconds !== undefined
+        ? { maxTokenAgeSeconds: deps.auth.maxTokenAgeSeconds }
+        : {}),
       logger,
     }),
   );
@@ -129,7 +138,7 @@ export function createApp(deps: AppDeps) {
       method: 'get',
       path: '/v1/cuisines',
       tags: ['cuisines'],
-      security: [{ bearerAuth: [] }],
+      ...scoped('cuisines:read'),
       summary: 'The cuisines a member can like or veto',
       responses: {
         200: {
@@ -148,11 +157,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', bearerAuthScheme);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {

@@ -47,6 +47,8 @@ const schema = z
     AUTH_ISSUER: httpUrl.optional(),
     AUTH_AUDIENCE: z.string().min(1).default('where2eat'),
     AUTH_JWKS_URL: httpUrl.optional(),
+    AUTH_TOKEN_TYP: z.string().min(1).default('at+jwt'),
+    AUTH_MAX_TOKEN_AGE_SECONDS: int(1, 31_536_000).optional(),
 
     // Rate limits and quotas: in-memory unless REDIS_URL is set.
     REDIS_URL: redisUrl.optional(),
