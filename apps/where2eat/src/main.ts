@@ -52,6 +52,8 @@ const app = createApp({
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
     jwksUri: config.AUTH_JWKS_URL,
+    typ: config.AUTH_TOKEN_TYP,
+    maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_SECONDS,
   },
   rateLimits: {
     store: redis ? redisStore({ client: redis, prefix: 'where2eat:rl:' }) : memoryStore(),

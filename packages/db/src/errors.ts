@@ -1,9 +1,14 @@
 /** Stable codes of {@link DbError}. */
-export type DbErrorCode = 'DB_UNAVAILABLE' | 'DB_MIGRATION_FAILED' | 'DB_INVALID_OPTIONS';
+export type DbErrorCode =
+  | 'DB_UNAVAILABLE'
+  | 'DB_MIGRATION_FAILED'
+  | 'DB_INVALID_OPTIONS'
+  | 'DB_SCHEMA_BEHIND';
 
 /**
  * The db package's error. `DB_UNAVAILABLE` means the database could not be reached (refused,
  * timed out, connection lost, server shutting down); an HTTP edge answers it with 503.
+ * `DB_SCHEMA_BEHIND` means checked-in migrations are not applied yet: the instance is not ready.
  */
 export class DbError extends Error {
   readonly code: DbErrorCode;

@@ -33,6 +33,7 @@ import {
   RecommendationSchema,
   RenameGroupBody,
 } from './schemas.js';
+import { scoped } from './scopes.js';
 
 export interface GroupRoutesOptions {
   /** Picks the recommendation algorithm for a request (a feature flag in where2eat). Default: always `v1`. */
@@ -85,7 +86,8 @@ function requireOwner(group: GroupRow, caller: Caller, action: string): void {
 }
 
 const tags = ['groups'];
-const security = [{ bearerAuth: [] }];
+const read = scoped('groups:read');
+const write = scoped('groups:write');
 
 /** The `/v1/groups` API. */
 export function groupRoutes(options: GroupRoutesOptions = {}) {
@@ -97,7 +99,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       method: 'post',
       path: '/groups',
       tags,
-      security,
+      ...write,
       summary: 'Create a group; the caller becomes its owner',
       request: { headers: idempotencyHeader, body: jsonBody(CreateGroupBody) },
       responses: { 201: json(GroupSchema, 'Created.'), ...commonErrors },
@@ -115,7 +117,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       method: 'get',
       path: '/groups',
       tags,
-      security,
+      ...read,
       summary: "List the caller's tenant's groups, newest first",
       request: { query: ListGroupsQuery },
       responses: { 200: json(GroupListSchema, 'A page of groups.'), ...commonErrors },
@@ -132,7 +134,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       method: 'get',
       path: '/groups/{groupId}',
       tags,
-      security,
+      ...read,
       summary: 'Get a group with its members and their preferences',
       request: { params: GroupIdParams },
       responses: { 200: json(GroupSchema, 'The group.'), ...commonErrors },
@@ -145,13 +147,13 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       method: 'patch',
       path: '/groups/{groupId}',
       tags,
-      security,
+      ...write,
       summary: 'Rename a group (owner only)',
       request: { params: GroupIdParams, body: jsonBody(RenameGroupBody) },
       responses: {
         200: json(GroupSchema, 'Renamed.'),
         ...commonErrors,
-        403: problem('Not allowed for the caller, or the token names no tenant.'),
+        403: problem('Not allowed for the caller, the token lacks the scope, or names no tenant.'),
       },
     }),
     async (c) => {
@@ -169,13 +171,13 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       method: 'delete',
       path: '/groups/{groupId}',
       tags,
-      security,
+      ...write,
       summary: 'Delete a group and its members (owner only)',
       request: { params: GroupIdParams },
       responses: {
         204: { description: 'Deleted.' },
         ...commonErrors,
-        403: problem('Not allowed for the caller, or the token names no tenant.'),
+        403: problem('Not allowed for the caller, the token lacks the scope, or names no tenant.'),
       },
     }),
     async (c) => {
@@ -192,13 +194,13 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       method: 'post',
       path: '/groups/{groupId}/members',
       tags,
-      security,
+      ...write,
       summary: 'Add a member: the owner adds anyone, others may add only themselves',
       request: { params: GroupIdParams, headers: idempotencyHeader, body: jsonBody(AddMemberBody) },
       responses: {
         201: json(MemberSchema, 'Added.'),
         ...commonErrors,
-        403: problem('Not allowed for the caller, or the token names no tenant.'),
+        403: problem('Not allowed for the caller, the token lacks the scope, or names no tenant.'),
         409: problem('That user is already a member.'),
       },
     }),
@@ -230,13 +232,13 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       method: 'delete',
       path: '/groups/{groupId}/members/{memberId}',
       tags,
-      security,
+      ...write,
       summary: 'Remove a member (the owner, or the member themself)',
       request: { params: MemberIdParams },
       responses: {
         204: { description: 'Removed.' },
         ...commonErrors,
-        403: problem('Not allowed for the caller, or the token names no tenant.'),
+        403: problem('Not allowed for the caller, the token lacks the scope, or names no tenant.'),
       },
     }),
     async (c) => {
@@ -257,7 +259,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       method: 'put',
       path: '/groups/{groupId}/members/{memberId}/preferences',
       tags,
-      security,
+      ...write,
       summary: "Record a member's likes (most wanted first) and vetoes",
       description:
         'A member with an account votes only for themself; the owner votes for members without one.',
@@ -265,7 +267,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       responses: {
         200: json(MemberSchema, 'Recorded.'),
         ...commonErrors,
-        403: problem('Not allowed for the caller, or the token names no tenant.'),
+        403: problem('Not allowed for the caller, the token lacks the scope, or names no tenant.'),
       },
     }),
     async (c) => {
@@ -288,7 +290,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       method: 'get',
       path: '/groups/{groupId}/recommendation',
       tags,
-      security,
+      ...read,
       summary: "The group's recommended cuisine, with the full ranking",
       request: { params: GroupIdParams },
       responses: { 200: json(RecommendationSchema, 'The recommendation.'), ...commonErrors },

@@ -116,7 +116,9 @@ export const problem = (description: string) => ({
 export const commonErrors = {
   400: problem('Malformed request (e.g. invalid JSON).'),
   401: problem('Missing, expired or invalid bearer token (`WWW-Authenticate` says which).'),
-  403: problem('The token names no tenant, or the caller may not do this.'),
+  403: problem(
+    "The token lacks the operation's scope (`WWW-Authenticate` names it) or names no tenant, or the caller may not do this.",
+  ),
   404: problem('Not found.'),
   413: problem('Body too large.'),
   422: problem('Validation failed; `errors` lists each field.'),

@@ -1,11 +1,11 @@
 import { createDb } from '@micro-app/db';
 import { createTestDatabase } from '@micro-app/db/testing';
-import { startDevIdp } from '@micro-app/dev-idp';
+import { type DevIdpOptions, startDevIdp } from '@micro-app/dev-idp';
 import { createFlags } from '@micro-app/flags';
 import { memoryStore } from '@micro-app/rate-limit';
 import { createLifecycle } from '@micro-app/server';
 import { createLogger } from '@micro-app/telemetry';
-import { type AppDeps, createApp } from '../app.js';
+import { type AppDeps, type AuthSettings, createApp } from '../app.js';
 import * as schema from '../db/schema.js';
 import { flagRegistry } from '../flags.js';
 import type { RateLimitSettings } from '../http/limits.js';
@@ -19,6 +19,10 @@ export interface TestAppOptions {
   flagsFile?: string;
   rateLimits?: Partial<RateLimitSettings>;
   deps?: Partial<AppDeps>;
+  /** Options of the dev IdP (e.g. known `keys`, to sign tokens the IdP would not issue). */
+  idp?: DevIdpOptions;
+  /** Auth settings besides the dev IdP's issuer, audience and JWKS URL (e.g. `maxTokenAgeSeconds`). */
+  auth?: Partial<AuthSettings>;
 }
 
 /**
@@ -30,7 +34,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
   const testDb = await createTestDatabase(process.env.DATABASE_URL);
   const database = createDb({ schema, url: testDb.url });
   await database.migrate(MIGRATIONS_FOLDER);
-  const idp = await startDevIdp({ port: 0 });
+  const idp = await startDevIdp({ ...options.idp, port: 0 });
   const flags = createFlags(
     flagRegistry,
     options.flagsFile ? { file: options.flagsFile, watchIntervalMs: 50 } : {},
@@ -46,7 +50,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     logger,
     lifecycle: createLifecycle(),
     readinessChecks: { database: () => database.ping() },
-    auth: { issuer: idp.issuer, audience: idp.audience, jwksUri: idp.jwksUri },
+    auth: { issuer: idp.issuer, audience: idp.audience, jwksUri: idp.jwksUri, ...options.auth },
     rateLimits: {
       store: memoryStore(),
       failOpen: true,
