@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { helmTemplate, validateDocuments } from '@micro-app/helm-tool';
+import { helmTemplateSync, validateDocuments } from '@micro-app/helm-tool';
 import { parse } from 'yaml';
 import { isMap, pick } from './apps.js';
 import { fail, pass } from './result.js';
@@ -28,7 +28,7 @@ function helmReason(stderr: string): string {
  * which validates the values against `values.schema.json` and runs the chart's own checks,
  * and every rendered object validates against the schema of its kind.
  */
-export async function checkChartValues(app: AppInfo, root: string): Promise<CheckResult> {
+export function checkChartValues(app: AppInfo, root: string): CheckResult {
   const file = `${APP_VALUES_DIR}/${app.name}.yaml`;
   if (!existsSync(join(root, file))) return fail('chart-values', `${file} is missing`);
   const layers: Array<[string, string[]]> = [['chart defaults', [file]]];
@@ -36,14 +36,24 @@ export async function checkChartValues(app: AppInfo, root: string): Promise<Chec
     layers.push(['production', [`${CHART_DIR}/values-production.yaml`, file]]);
   }
   for (const [layer, valuesFiles] of layers) {
-    let result: Awaited<ReturnType<typeof helmTemplate>>;
+    let result: ReturnType<typeof helmTemplateSync>;
     try {
-      result = await helmTemplate({ major: 3, chart: CHART_DIR, cwd: root, release: app.name, valuesFiles });
+      result = helmTemplateSync({
+        major: 3,
+        chart: CHART_DIR,
+        cwd: root,
+        release: app.name,
+        valuesFiles,
+      });
     } catch (err) {
       return fail('chart-values', `helm did not run: ${(err as Error).message}`, file);
     }
     if (!result.ok) {
-      return fail('chart-values', `helm refuses it with ${layer}: ${helmReason(result.stderr)}`, file);
+      return fail(
+        'chart-values',
+        `helm refuses it with ${layer}: ${helmReason(result.stderr)}`,
+        file,
+      );
     }
     const invalid = validateDocuments(result.documents);
     if (invalid.length > 0) {

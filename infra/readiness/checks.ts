@@ -19,7 +19,7 @@ export async function staticChecks(app: AppInfo, root: string): Promise<CheckRes
     checkContractTests(app),
     checkLoadThresholds(app),
     checkDockerfile(app),
-    await checkChartValues(app, root),
+    checkChartValues(app, root),
     await checkSecrets(app, root),
     checkCatalog(app),
   ];

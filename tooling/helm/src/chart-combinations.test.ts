@@ -37,9 +37,9 @@ describe('the helm commands of .github/workflows and docs', () => {
         (c) => c.subcommand === 'install' && c.valuesFiles.at(-1) === KIND_VALUES,
       ),
     ).toBe(true);
-    expect(from('.github/workflows/cd.yml').map((c) => c.valuesFiles.includes(PRODUCTION_VALUES))).toEqual(
-      expect.arrayContaining([true, false]),
-    );
+    expect(
+      from('.github/workflows/cd.yml').map((c) => c.valuesFiles.includes(PRODUCTION_VALUES)),
+    ).toEqual(expect.arrayContaining([true, false]));
     expect(from('docs/').length).toBeGreaterThan(0);
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeObject } from './chart.ts';
-import { one, ofKind, renderValid } from './test-support/render.ts';
+import { ofKind, one, renderValid } from './test-support/render.ts';
 import { CHART, KIND_VALUES, MAJORS, PRODUCTION_VALUES, REPO_ROOT } from './test-support/repo.ts';
 
 // What the chart renders, read from real helm output.
@@ -13,8 +13,14 @@ interface Container {
   name: string;
   image: string;
   imagePullPolicy?: string;
-  env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
-  securityContext?: Record<string, unknown> & { capabilities?: { drop?: string[]; add?: string[] } };
+  env?: Array<{
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string } };
+  }>;
+  securityContext?: Record<string, unknown> & {
+    capabilities?: { drop?: string[]; add?: string[] };
+  };
   livenessProbe?: { httpGet?: { path: string; port: string } };
   readinessProbe?: { httpGet?: { path: string; port: string } };
   startupProbe?: { httpGet?: { path: string; port: string } };
@@ -44,7 +50,8 @@ function podSpecs(objects: KubeObject[]): Array<[string, PodSpec]> {
 
 const workload = (objects: KubeObject[]): KubeObject =>
   objects.find((o) => o.kind === 'Rollout' || o.kind === 'Deployment') as KubeObject;
-const template = (objects: KubeObject[]): PodTemplate => (workload(objects).spec as { template: PodTemplate }).template;
+const template = (objects: KubeObject[]): PodTemplate =>
+  (workload(objects).spec as { template: PodTemplate }).template;
 const app = (objects: KubeObject[]): Container =>
   template(objects).spec.containers.find((c) => c.name === 'app') as Container;
 const envOf = (c: Container): Record<string, unknown> =>
@@ -54,7 +61,10 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
 
 for (const major of MAJORS) {
   describe(`helm ${major}`, () => {
-    const r: Record<'production' | 'staging' | 'kind' | 'kindRollout' | 'oneReplica', KubeObject[]> = {
+    const r: Record<
+      'production' | 'staging' | 'kind' | 'kindRollout' | 'oneReplica',
+      KubeObject[]
+    > = {
       production: [],
       staging: [],
       kind: [],
@@ -74,7 +84,20 @@ for (const major of MAJORS) {
 
     it('production renders a Rollout with its canary, analysis, autoscaler and guards', () => {
       const kinds = new Set(r.production.map((o) => o.kind));
-      for (const kind of ['Rollout', 'AnalysisTemplate', 'ServiceMonitor', 'PrometheusRule', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'Ingress', 'Service', 'ServiceAccount', 'Job', 'Pod']) {
+      for (const kind of [
+        'Rollout',
+        'AnalysisTemplate',
+        'ServiceMonitor',
+        'PrometheusRule',
+        'HorizontalPodAutoscaler',
+        'PodDisruptionBudget',
+        'NetworkPolicy',
+        'Ingress',
+        'Service',
+        'ServiceAccount',
+        'Job',
+        'Pod',
+      ]) {
         expect(kinds, kind).toContain(kind);
       }
       expect(kinds).not.toContain('Deployment');
@@ -118,19 +141,43 @@ for (const major of MAJORS) {
         const c = app(objects);
         const env = envOf(c);
         const preStop = c.lifecycle?.preStop?.sleep?.seconds ?? 0;
-        const needed = preStop + Math.ceil((Number(env.SHUTDOWN_DRAIN_MS) + Number(env.SHUTDOWN_TIMEOUT_MS)) / 1000) + 2;
+        const needed =
+          preStop +
+          Math.ceil((Number(env.SHUTDOWN_DRAIN_MS) + Number(env.SHUTDOWN_TIMEOUT_MS)) / 1000) +
+          2;
         expect(template(objects).spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(needed);
       }
     });
 
     it('wires the canary: services, ingress, analysis template, autoscaler, PDB and ServiceMonitor select it', () => {
       const objects = r.production;
-      const rollout = one<{ metadata: { name: string }; spec: { selector: { matchLabels: Record<string, string> }; template: PodTemplate; strategy: { canary: Record<string, any> } } }>(objects, 'Rollout');
+      const rollout = one<{
+        metadata: { name: string };
+        spec: {
+          selector: { matchLabels: Record<string, string> };
+          template: PodTemplate;
+          strategy: {
+            canary: {
+              canaryService: string;
+              stableService: string;
+              trafficRouting: { nginx: { stableIngress: string } };
+              analysis: {
+                templates: Array<{ templateName: string }>;
+                args: Array<{ name: string }>;
+              };
+            };
+          };
+        };
+      }>(objects, 'Rollout');
       const canary = rollout.spec.strategy.canary;
       const labels = rollout.spec.template.metadata.labels;
       expect(matches(rollout.spec.selector.matchLabels, labels)).toBe(true);
       for (const name of [canary.canaryService, canary.stableService]) {
-        const service = one<{ spec: { selector: Record<string, string> } }>(objects, 'Service', name);
+        const service = one<{ spec: { selector: Record<string, string> } }>(
+          objects,
+          'Service',
+          name,
+        );
         expect(matches(service.spec.selector, labels), name).toBe(true);
       }
       expect(canary.canaryService).not.toBe(canary.stableService);
@@ -138,19 +185,42 @@ for (const major of MAJORS) {
       const names = canary.analysis.templates.map((t: { templateName: string }) => t.templateName);
       expect(names.length).toBeGreaterThan(0);
       for (const name of names) one(objects, 'AnalysisTemplate', name);
-      const analysis = one<{ spec: { args: Array<{ name: string }> } }>(objects, 'AnalysisTemplate', names[0]);
-      expect(canary.analysis.args.map((a: { name: string }) => a.name).sort()).toEqual(analysis.spec.args.map((a) => a.name).sort());
-      const hpa = one<{ spec: { scaleTargetRef: { kind: string; name: string; apiVersion: string } } }>(objects, 'HorizontalPodAutoscaler');
-      expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: rollout.metadata.name });
-      const pdb = one<{ spec: { selector: { matchLabels: Record<string, string> } } }>(objects, 'PodDisruptionBudget');
+      const analysis = one<{ spec: { args: Array<{ name: string }> } }>(
+        objects,
+        'AnalysisTemplate',
+        names[0],
+      );
+      expect(canary.analysis.args.map((a: { name: string }) => a.name).sort()).toEqual(
+        analysis.spec.args.map((a) => a.name).sort(),
+      );
+      const hpa = one<{
+        spec: { scaleTargetRef: { kind: string; name: string; apiVersion: string } };
+      }>(objects, 'HorizontalPodAutoscaler');
+      expect(hpa.spec.scaleTargetRef).toEqual({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        name: rollout.metadata.name,
+      });
+      const pdb = one<{ spec: { selector: { matchLabels: Record<string, string> } } }>(
+        objects,
+        'PodDisruptionBudget',
+      );
       expect(matches(pdb.spec.selector.matchLabels, labels)).toBe(true);
-      const monitor = one<{ spec: { selector: { matchLabels: Record<string, string> } } }>(objects, 'ServiceMonitor');
-      const scraped = ofKind<{ metadata: { labels: Record<string, string> } }>(objects, 'Service').filter((s) => matches(monitor.spec.selector.matchLabels, s.metadata.labels));
+      const monitor = one<{ spec: { selector: { matchLabels: Record<string, string> } } }>(
+        objects,
+        'ServiceMonitor',
+      );
+      const scraped = ofKind<{ metadata: { labels: Record<string, string> } }>(
+        objects,
+        'Service',
+      ).filter((s) => matches(monitor.spec.selector.matchLabels, s.metadata.labels));
       expect(scraped).toHaveLength(1);
     });
 
     it('keeps Argo Rollouts placeholders out of Helm templating: {{args.canary-hash}} reaches the query', () => {
-      const analysis = one<{ spec: { metrics: Array<{ provider: { prometheus: { query: string } } }> } }>(r.production, 'AnalysisTemplate');
+      const analysis = one<{
+        spec: { metrics: Array<{ provider: { prometheus: { query: string } } }> };
+      }>(r.production, 'AnalysisTemplate');
       for (const metric of analysis.spec.metrics) {
         expect(metric.provider.prometheus.query).toContain('{{args.canary-hash}}');
       }
@@ -167,16 +237,29 @@ for (const major of MAJORS) {
     it('kind runs only PostgreSQL: no Redis, Unleash or collector settings, the database URL from the Secret', () => {
       const c = app(r.kind);
       const env = envOf(c);
-      for (const name of ['UNLEASH_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'REDIS_URL', 'UNLEASH_API_TOKEN']) {
+      for (const name of [
+        'UNLEASH_URL',
+        'OTEL_EXPORTER_OTLP_ENDPOINT',
+        'REDIS_URL',
+        'UNLEASH_API_TOKEN',
+      ]) {
         expect(env, name).not.toHaveProperty(name);
         expect(envOf(app(r.staging)), name).toHaveProperty(name);
       }
-      expect(env.DATABASE_URL).toEqual({ secretKeyRef: { name: 'where2eat', key: 'database-url' } });
+      expect(env.DATABASE_URL).toEqual({
+        secretKeyRef: { name: 'where2eat', key: 'database-url' },
+      });
       expect(c.image).toBe('where2eat:ci');
       expect(c.imagePullPolicy).toBe('Never');
       expect((workload(r.kind).spec as { replicas: number }).replicas).toBe(1);
       const kinds = new Set(r.kind.map((o) => o.kind));
-      for (const absent of ['Ingress', 'ServiceMonitor', 'PrometheusRule', 'HorizontalPodAutoscaler', 'Rollout']) {
+      for (const absent of [
+        'Ingress',
+        'ServiceMonitor',
+        'PrometheusRule',
+        'HorizontalPodAutoscaler',
+        'Rollout',
+      ]) {
         expect(kinds, absent).not.toContain(absent);
       }
     });
@@ -185,7 +268,9 @@ for (const major of MAJORS) {
       expect(ofKind(r.kindRollout, 'Rollout')).toHaveLength(1);
       expect(ofKind(r.kindRollout, 'Deployment')).toHaveLength(0);
       expect(ofKind(r.kindRollout, 'AnalysisTemplate')).toHaveLength(0);
-      const canary = (one(r.kindRollout, 'Rollout').spec as { strategy: { canary: Record<string, unknown> } }).strategy.canary;
+      const canary = (
+        one(r.kindRollout, 'Rollout').spec as { strategy: { canary: Record<string, unknown> } }
+      ).strategy.canary;
       expect(canary).not.toHaveProperty('analysis');
     });
 
@@ -197,7 +282,9 @@ for (const major of MAJORS) {
 
 describe('values.schema.json', () => {
   it('is draft-07, the JSON Schema version helm 3 validates with', () => {
-    const schema = JSON.parse(readFileSync(join(REPO_ROOT, CHART, 'values.schema.json'), 'utf8')) as { $schema: string };
+    const schema = JSON.parse(
+      readFileSync(join(REPO_ROOT, CHART, 'values.schema.json'), 'utf8'),
+    ) as { $schema: string };
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
   });
 });

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
 import { HelmToolError } from './errors.ts';
 import { type HelmMajor, helmBinary } from './helm-binary.ts';
@@ -89,6 +89,21 @@ interface Run {
   stderr: string;
 }
 
+function runHelmSync(major: HelmMajor, args: string[], options: HelmRunOptions): Run {
+  const run = spawnSync(helmBinary(major), args, {
+    cwd: options.cwd,
+    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxBuffer: 64 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  if (run.error) {
+    throw new HelmToolError('ERR_HELM_SPAWN', `helm ${major} did not run: ${run.error.message}`, {
+      cause: run.error,
+    });
+  }
+  return { exitCode: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
 function runHelm(major: HelmMajor, args: string[], options: HelmRunOptions): Promise<Run> {
   const helm = helmBinary(major);
   return limited(
@@ -135,14 +150,31 @@ function runHelm(major: HelmMajor, args: string[], options: HelmRunOptions): Pro
  * if (!result.ok) console.error(result.stderr);
  */
 export async function helmTemplate(options: TemplateOptions): Promise<TemplateResult> {
-  const args = [
+  const args = templateArgs(options);
+  return templateResult(args, await runHelm(options.major, args, options));
+}
+
+/**
+ * {@link helmTemplate}, blocking: for callers that cannot await (a synchronous check).
+ *
+ * @throws {HelmToolError} as {@link helmTemplate}
+ */
+export function helmTemplateSync(options: TemplateOptions): TemplateResult {
+  const args = templateArgs(options);
+  return templateResult(args, runHelmSync(options.major, args, options));
+}
+
+function templateArgs(options: TemplateOptions): string[] {
+  return [
     'template',
     options.release ?? 'release',
     options.chart,
     ...(options.namespace ? ['--namespace', options.namespace] : []),
     ...valuesArgs(options),
   ];
-  const run = await runHelm(options.major, args, options);
+}
+
+function templateResult(args: string[], run: Run): TemplateResult {
   if (run.exitCode !== 0) {
     return { ok: false, stderr: run.stderr, exitCode: run.exitCode, args };
   }

@@ -97,6 +97,11 @@ const SUBCOMMANDS = new Set<string>(['template', 'lint', 'install', 'upgrade']);
 
 class Unresolvable extends Error {}
 
+/** Marks, in a substituted script, an expression without a stand-in (private-use characters). */
+const OPEN = '\u{E000}';
+const CLOSE = '\u{E001}';
+const MARKED = /\u{E000}(.*?)\u{E001}/u;
+
 /** Every `${{ expr }}` in a text. */
 const EXPRESSION = /\$\{\{\s*(.*?)\s*\}\}/g;
 
@@ -231,11 +236,11 @@ function scriptCommands(
   }
   for (const matrix of cartesian(choices)) {
     const substitute = (source: string): string =>
-      source.replace(EXPRESSION, (all, expr: string) => {
+      source.replace(EXPRESSION, (_all, expr: string) => {
         if (expr.startsWith('matrix.') && matrix[expr] !== undefined) return matrix[expr];
         const value = options.expressions?.[expr];
         // Left in place: only an error if a helm argument that matters uses it.
-        return value ?? `\u0000${expr}\u0000`;
+        return value ?? `${OPEN}${expr}${CLOSE}`;
       });
     const env = Object.fromEntries(Object.entries(scope.env).map(([k, v]) => [k, substitute(v)]));
     const commands = splitCommands(substitute(script));
@@ -255,7 +260,9 @@ function commandsOf(
     const head = literal(command.words[0]);
     if (head === 'for' && literal(command.words[2]) === 'in') {
       const name = literal(command.words[1]) ?? '';
-      loops[name] = command.words.slice(3).map((w) => literal(w) ?? '\u0000');
+      loops[name] = command.words
+        .slice(3)
+        .map((w) => literal(w) ?? `${OPEN}a computed loop word${CLOSE}`);
       continue;
     }
     if (head !== 'helm') continue;
@@ -289,7 +296,11 @@ function parseHelm(
   command: SimpleCommand,
   scope: Scope,
   options: ResolveOptions,
-  context: { matrix: Record<string, string>; loops: Record<string, string[]>; expect: 'pass' | 'fail' },
+  context: {
+    matrix: Record<string, string>;
+    loops: Record<string, string[]>;
+    expect: 'pass' | 'fail';
+  },
   found: FoundCommands,
 ): void {
   const words = command.words.slice(1);
@@ -307,7 +318,7 @@ function parseHelm(
       word
         .map((part) => {
           if ('lit' in part) {
-            const expr = /\u0000(.*?)\u0000/.exec(part.lit)?.[1];
+            const expr = MARKED.exec(part.lit)?.[1];
             if (expr !== undefined) throw new Unresolvable(`no stand-in for \${{ ${expr} }}`);
             return part.lit;
           }
@@ -315,15 +326,20 @@ function parseHelm(
           const name = part.var;
           const value = loop[name] ?? scope.env[name] ?? options.variables?.[name];
           if (value === undefined) throw new Unresolvable(`$${name} is defined nowhere`);
-          if (value.includes('\u0000')) {
-            const expr = /\u0000(.*?)\u0000/.exec(value)?.[1];
+          const expr = MARKED.exec(value)?.[1];
+          if (expr !== undefined) {
             throw new Unresolvable(`$${name} is \${{ ${expr} }}, which has no stand-in`);
           }
           return value;
         })
         .join('');
     try {
-      const values: Required<ValuesOptions> = { valuesFiles: [], set: [], setString: [], setJson: [] };
+      const values: { [K in keyof ValuesOptions]-?: string[] } = {
+        valuesFiles: [],
+        set: [],
+        setString: [],
+        setJson: [],
+      };
       const positional: string[] = [];
       let subcommand: string | undefined;
       for (let i = 0; i < words.length; i++) {
@@ -343,7 +359,7 @@ function parseHelm(
           if (name === '--set-file' || name === '--set-literal') {
             throw new Unresolvable(`${name} is not supported by the checks`);
           }
-          const target = {
+          const target: string[] | undefined = {
             '-f': values.valuesFiles,
             '--values': values.valuesFiles,
             '--set': values.set,
@@ -370,7 +386,8 @@ function parseHelm(
         problem(found.skipped, 'names no chart');
         return;
       }
-      const local = /^\.{0,2}\//.test(chart) || existsSync(join(options.root, chart.split('/')[0] ?? ''));
+      const local =
+        /^\.{0,2}\//.test(chart) || existsSync(join(options.root, chart.split('/')[0] ?? ''));
       if (!local) {
         problem(found.skipped, `${chart} is not a chart of this repository`);
         return;

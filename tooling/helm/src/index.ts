@@ -3,6 +3,7 @@ export {
   type HelmRunOptions,
   helmLint,
   helmTemplate,
+  helmTemplateSync,
   type KubeObject,
   type LintResult,
   parseRendered,

@@ -56,7 +56,10 @@ export function splitCommands(script: string): SimpleCommand[] {
     while (words.length > 0 && KEYWORDS.has(literal(words[0]) ?? '')) {
       keywords.push(literal(words.shift()) ?? '');
     }
-    const text = script.slice(start, at).replace(/\\\n\s*/g, ' ').trim();
+    const text = script
+      .slice(start, at)
+      .replace(/\\\n\s*/g, ' ')
+      .trim();
     if (words.length > 0 || keywords.length > 0) commands.push({ words, keywords, end, text });
     words = [];
     start = at + end.length;

@@ -32,7 +32,9 @@ describe('validateObject', () => {
   it('rejects an unknown field deep in a container', () => {
     const bad = structuredClone(deployment) as typeof deployment & Record<string, unknown>;
     (bad.spec.template.spec.containers[0] as Record<string, unknown>).imagePulPolicy = 'Always';
-    expect(validateObject(bad)).toEqual(['unknown field /spec/template/spec/containers/0/imagePulPolicy']);
+    expect(validateObject(bad)).toEqual([
+      'unknown field /spec/template/spec/containers/0/imagePulPolicy',
+    ]);
   });
 
   it('rejects a wrong type through validate()', () => {
@@ -50,33 +52,33 @@ describe('validateObject', () => {
   it('finds typos in every CRD kind the chart renders (Rollout, AnalysisTemplate, ServiceMonitor, PrometheusRule, ExternalSecret)', async () => {
     const objects = await render(4, {
       valuesFiles: [PRODUCTION_VALUES, 'infra/helm/values/where2eat.yaml'],
-      set: ['secrets.externalSecret.enabled=true', 'secrets.externalSecret.secretStoreRef.name=vault'],
+      set: [
+        'secrets.externalSecret.enabled=true',
+        'secrets.externalSecret.secretStoreRef.name=vault',
+      ],
       setJson: ['secrets.externalSecret.data=[{"secretKey":"k","remoteRef":{"key":"x"}}]'],
     });
-    const typo = {
-      Rollout: (o: any) => {
-        o.spec.strategy.canary.steps[0].setWieght = 1;
-      },
-      AnalysisTemplate: (o: any) => {
-        o.spec.metrics[0].provider.prometheus.querry = 'x';
-      },
-      ServiceMonitor: (o: any) => {
-        o.spec.endpoints[0].intervall = '1s';
-      },
-      PrometheusRule: (o: any) => {
-        o.spec.groups[0].rules[0].recrod = 'x';
-      },
-      ExternalSecret: (o: any) => {
-        o.spec.data[0].remoteRef.propety = 'x';
-      },
+    const typo: Record<string, [Array<string | number>, string]> = {
+      Rollout: [['spec', 'strategy', 'canary', 'steps', 0], 'setWieght'],
+      AnalysisTemplate: [['spec', 'metrics', 0, 'provider', 'prometheus'], 'querry'],
+      ServiceMonitor: [['spec', 'endpoints', 0], 'intervall'],
+      PrometheusRule: [['spec', 'groups', 0, 'rules', 0], 'recrod'],
+      ExternalSecret: [['spec', 'data', 0, 'remoteRef'], 'propety'],
     };
-    for (const [kind, edit] of Object.entries(typo)) {
+    const edit = (object: unknown, [path, key]: [Array<string | number>, string]): void => {
+      let at = object as Record<string | number, unknown>;
+      for (const step of path) at = at[step] as Record<string | number, unknown>;
+      at[key] = 'x';
+    };
+    for (const [kind, where] of Object.entries(typo)) {
       const object = structuredClone(objects.find((o) => o.kind === kind));
       expect(object, kind).toBeDefined();
       expect(validateObject(object as never), kind).toEqual([]);
-      edit(object);
+      edit(object, where);
       expect(validateObject(object as never), kind).toEqual([
-        expect.stringMatching(/^unknown field \/spec\/.*\/(setWieght|querry|intervall|recrod|propety)$/),
+        expect.stringMatching(
+          /^unknown field \/spec\/.*\/(setWieght|querry|intervall|recrod|propety)$/,
+        ),
       ]);
     }
   });

@@ -8,14 +8,26 @@ export type RenderOptions = Omit<TemplateOptions, 'major' | 'chart'> & { chart?:
 
 /** Renders with real helm, fails the test with helm's stderr when helm refuses. */
 export async function render(major: HelmMajor, options: RenderOptions): Promise<KubeObject[]> {
-  const result = await helmTemplate({ chart: CHART, cwd: REPO_ROOT, release: 'where2eat', ...options, major });
+  const result = await helmTemplate({
+    chart: CHART,
+    cwd: REPO_ROOT,
+    release: 'where2eat',
+    ...options,
+    major,
+  });
   if (!result.ok) expect.fail(`helm ${major} ${result.args.join(' ')} failed:\n${result.stderr}`);
   return result.documents.map((d) => d.object);
 }
 
 /** Renders, then validates every object against the schema of its kind (no unknown fields). */
 export async function renderValid(major: HelmMajor, options: RenderOptions): Promise<KubeObject[]> {
-  const result = await helmTemplate({ chart: CHART, cwd: REPO_ROOT, release: 'where2eat', ...options, major });
+  const result = await helmTemplate({
+    chart: CHART,
+    cwd: REPO_ROOT,
+    release: 'where2eat',
+    ...options,
+    major,
+  });
   if (!result.ok) expect.fail(`helm ${major} ${result.args.join(' ')} failed:\n${result.stderr}`);
   expect(validateDocuments(result.documents)).toEqual([]);
   return result.documents.map((d) => d.object);
@@ -33,8 +45,17 @@ export function ofKind<T = KubeObject>(objects: readonly KubeObject[], kind: str
 }
 
 /** The one object of a kind and name (or the only one of the kind). */
-export function one<T = KubeObject>(objects: readonly KubeObject[], kind: string, name?: string): T {
-  const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
-  expect(found.map((o) => o.metadata?.name), `${kind} ${name ?? ''}`).toHaveLength(1);
+export function one<T = KubeObject>(
+  objects: readonly KubeObject[],
+  kind: string,
+  name?: string,
+): T {
+  const found = objects.filter(
+    (o) => o.kind === kind && (name === undefined || o.metadata?.name === name),
+  );
+  expect(
+    found.map((o) => o.metadata?.name),
+    `${kind} ${name ?? ''}`,
+  ).toHaveLength(1);
   return found[0] as T;
 }
