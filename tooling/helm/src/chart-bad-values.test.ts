@@ -134,8 +134,15 @@ const BAD: Array<[string, Bad]> = [
     { setJson: ['rollout.steps=[{"setWeight":150}]'], message: at('rollout.steps.0.setWeight') },
   ],
   [
-    'an error ratio over 1',
-    { set: ['rollout.analysis.maxErrorRatio=5'], message: at('rollout.analysis.maxErrorRatio') },
+    'a burn-rate threshold of 0',
+    { set: ['rollout.analysis.maxBurnRate=0'], message: at('rollout.analysis.maxBurnRate') },
+  ],
+  [
+    'an analysis key the chart does not know (the retired maxErrorRatio)',
+    {
+      set: ['rollout.analysis.maxErrorRatio=0.001'],
+      message: /[Aa]dditional propert[\s\S]*maxErrorRatio/,
+    },
   ],
   [
     'an external secret without a store',
