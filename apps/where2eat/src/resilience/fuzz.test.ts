@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groups, members } from '../db/schema.js';
 import { createTestApp, readJson, type TestApp } from '../test/harness.js';
 
 const PROBLEM = 'application/problem+json';
@@ -27,6 +28,18 @@ const weirdString = fc.oneof(
   fc.string({ unit: 'grapheme', minLength: 100, maxLength: 300 }),
   fc.constantFrom('', ' ', '\u0000', '🍣'.repeat(2_000), 'a'.repeat(10_000), '__proto__', 'NaN'),
 );
+/** NUL and the other control characters PostgreSQL text cannot hold or a name must not have. */
+const CONTROL = ['\u0000', '\u0001', '\u0008', '\u001b', '\u001f', '\u007f'] as const;
+/** A string with at least one control character in it, NUL in a fixed share of the runs. */
+const withControl = fc
+  .tuple(
+    fc.string({ maxLength: 20 }),
+    fc.oneof({ arbitrary: fc.constant('\u0000'), weight: 2 }, fc.constantFrom(...CONTROL)),
+    fc.string({ maxLength: 20 }),
+  )
+  .map(([before, control, after]) => `${before}${control}${after}`);
+/** Inputs every run checks, whatever fast-check draws: NUL alone, inside, and at the ends. */
+const NUL_EXAMPLES = ['\u0000', 'Friday\u0000lunch', '\u0000alice', 'bob\u0000'];
 const weirdNumber = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-1, 0, 2 ** 53, 1e308, -0));
 /** A body: arbitrary JSON, wrong-typed versions of the real fields, or raw text that may not be JSON. */
 const bodyArb = fc.oneof(
@@ -83,6 +96,12 @@ describe('fuzzing every route with arbitrary bodies and queries', () => {
   });
   afterAll(() => t.close());
 
+  /** Every group and member row, to show a refused request wrote nothing. */
+  const snapshot = async () => ({
+    groups: await t.db.select().from(groups).orderBy(groups.id),
+    members: await t.db.select().from(members).orderBy(members.id),
+  });
+
   const bodyRoutes = (): Array<[string, string]> => [
     ['POST', '/v1/groups'],
     ['PATCH', `/v1/groups/${groupId}`],
@@ -125,6 +144,70 @@ describe('fuzzing every route with arbitrary bodies and queries', () => {
         { numRuns: NUM_RUNS },
       );
     }
+  });
+
+  it('answers NUL or another control character in any string field with 422, writing nothing', async () => {
+    const fields = (): Array<
+      [string, string, (bad: string) => Record<string, unknown>, string]
+    > => [
+      ['POST', '/v1/groups', (bad) => ({ name: bad }), 'json.name'],
+      ['PATCH', `/v1/groups/${groupId}`, (bad) => ({ name: bad }), 'json.name'],
+      ['POST', `/v1/groups/${groupId}/members`, (bad) => ({ name: bad }), 'json.name'],
+      [
+        'POST',
+        `/v1/groups/${groupId}/members`,
+        (bad) => ({ name: 'Guest', userSub: bad }),
+        'json.userSub',
+      ],
+    ];
+    const before = await snapshot();
+    for (const [method, path, body, field] of fields()) {
+      await fc.assert(
+        fc.asyncProperty(withControl, async (bad) => {
+          const res = await t.request(path, {
+            method,
+            body: JSON.stringify(body(bad)),
+            headers: { 'Content-Type': 'application/json' },
+          });
+          await expectWellFormed(res.clone());
+          expect(res.status, JSON.stringify(bad)).toBe(422);
+          const problem = await readJson(res);
+          expect(problem.type).toBe('urn:problem-type:validation-error');
+          expect(problem.errors.map((e: { path: string }) => e.path)).toContain(field);
+        }),
+        { numRuns: NUM_RUNS, examples: NUL_EXAMPLES.map((value) => [value]) },
+      );
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers NUL in a path id or a query parameter with 422', async () => {
+    await fc.assert(
+      fc.asyncProperty(withControl, async (bad) => {
+        const segment = encodeURIComponent(bad);
+        for (const path of [
+          `/v1/groups/${segment}`,
+          `/v1/groups/${segment}/recommendation`,
+          `/v1/groups/${groupId}/members/${segment}/preferences`,
+          `/v1/groups?limit=${segment}`,
+          `/v1/groups?offset=${segment}`,
+        ]) {
+          const method = path.endsWith('/preferences') ? 'PUT' : 'GET';
+          const res = await t.request(path, {
+            method,
+            ...(method === 'PUT'
+              ? {
+                  body: JSON.stringify({ likes: [], vetoes: [] }),
+                  headers: { 'Content-Type': 'application/json' },
+                }
+              : {}),
+          });
+          await expectWellFormed(res.clone());
+          expect(res.status, `${path}`).toBe(422);
+        }
+      }),
+      { numRuns: NUM_RUNS, examples: NUL_EXAMPLES.map((value) => [value]) },
+    );
   });
 
   it('answers arbitrary path segments as ids with 2xx/4xx problem+json', async () => {

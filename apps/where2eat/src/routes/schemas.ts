@@ -3,7 +3,26 @@ import { CUISINES } from '../domain/cuisines.js';
 
 export const CuisineSchema = z.enum(CUISINES).openapi('Cuisine');
 
-const name = z.string().trim().min(1).max(80);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to refuse them
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
+
+/**
+ * The string every request field is built from: `base` (default `z.string()`) refusing NUL and
+ * the other C0 control characters and DEL (U+0000–U+001F, U+007F) with 422. PostgreSQL `text`
+ * cannot hold U+0000 (the driver would fail with a 500), and no name, id or key needs the
+ * others. The pattern is in the OpenAPI document too.
+ *
+ * @example
+ * const name = text(z.string().trim()).min(1).max(80);
+ */
+export function text(base: z.ZodString = z.string()): z.ZodString {
+  return base.regex(
+    NO_CONTROL_CHARACTERS,
+    'must not contain control characters (U+0000–U+001F, U+007F)',
+  );
+}
+
+const name = text(z.string().trim()).min(1).max(80);
 
 export const GroupIdParams = z.object({
   groupId: z.uuid().openapi({ param: { name: 'groupId', in: 'path' } }),
@@ -22,7 +41,7 @@ export const RenameGroupBody = z.strictObject({ name }).openapi('RenameGroup');
 export const AddMemberBody = z
   .strictObject({
     name: name.openapi({ example: 'Alice' }),
-    userSub: z.string().min(1).max(255).nullable().optional().openapi({
+    userSub: text().min(1).max(255).nullable().optional().openapi({
       description:
         'Subject of the user this member is. Omitted: the caller. null: a guest without an account.',
     }),
@@ -129,8 +148,7 @@ export const commonErrors = {
 } as const;
 
 export const idempotencyHeader = z.object({
-  'idempotency-key': z
-    .string()
+  'idempotency-key': text()
     .min(1)
     .max(255)
     .optional()
