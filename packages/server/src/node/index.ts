@@ -26,6 +26,33 @@ export interface ServeOptions {
   signals?: NodeJS.Signals[];
   /** Called with the exit code once shutdown is complete. Default: `process.exit`. */
   exit?: (code: number) => void;
+  /**
+   * Longest time a client may take to send the request line and headers; then it gets `408` and
+   * the socket is closed (slow-header clients, slowloris). Node's default is 60 s. Default: `10_000`.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * Longest time a client may take to send the whole request, headers and body; then `408` and
+   * close. At least `headersTimeoutMs`. Node's default is 300 s. Default: `30_000`.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * How long an idle keep-alive connection stays open after a response. Keep it longer than the
+   * idle timeout of the load balancer in front (60 s for AWS ALB and ingress-nginx), so the
+   * balancer, not Node, closes idle connections and never sends on one Node just closed (a 502).
+   * Node's default is 5 s. Default: `65_000`.
+   */
+  keepAliveTimeoutMs?: number;
+  /**
+   * Most open connections; beyond it Node closes new ones at once (logged at most every 10 s).
+   * Node's default is no limit. Default: `1_000`.
+   */
+  maxConnections?: number;
+  /**
+   * How often Node checks open connections against `headersTimeoutMs` and `requestTimeoutMs`,
+   * which bounds how late a timeout fires. Node's default is 30 s. Default: `1_000`.
+   */
+  connectionsCheckingIntervalMs?: number;
   logger?: KitLogger;
 }
 
@@ -44,7 +71,16 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * after `drainDelayMs` the listener closes, in-flight requests finish (bounded by
  * `shutdownTimeoutMs`), `onShutdown` hooks run, and the process exits 0. A second signal (more than 1 s after the first) exits at once.
  *
- * @throws {RangeError} when a duration is negative
+ * Slow clients are bounded: headers within `headersTimeoutMs`, the whole request within
+ * `requestTimeoutMs` (else `408` and close), idle keep-alive connections close after
+ * `keepAliveTimeoutMs`, and at most `maxConnections` are open at once.
+ *
+ * @param [options.headersTimeoutMs=10_000] - time to send the request line and headers
+ * @param [options.requestTimeoutMs=30_000] - time to send the whole request
+ * @param [options.keepAliveTimeoutMs=65_000] - idle time of a keep-alive connection
+ * @param [options.maxConnections=1_000] - most open connections
+ * @throws {RangeError} when a duration is negative, a limit is not a positive integer, or
+ *   `headersTimeoutMs` exceeds `requestTimeoutMs`
  * @example
  * const lifecycle = createLifecycle();
  * await serveGracefully({ fetch: app.fetch, port: 3000, lifecycle, onShutdown: [() => db.close()] });
@@ -60,17 +96,51 @@ export async function serveGracefully(options: ServeOptions): Promise<RunningSer
     onShutdown = [],
     signals = ['SIGTERM', 'SIGINT'],
     exit = (code: number) => process.exit(code),
+    headersTimeoutMs = 10_000,
+    requestTimeoutMs = 30_000,
+    keepAliveTimeoutMs = 65_000,
+    maxConnections = 1_000,
+    connectionsCheckingIntervalMs = 1_000,
     logger,
   } = options;
   if (drainDelayMs < 0 || shutdownTimeoutMs < 0) {
     throw new RangeError('drainDelayMs and shutdownTimeoutMs must not be negative');
   }
+  for (const [name, value] of Object.entries({
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs,
+    maxConnections,
+    connectionsCheckingIntervalMs,
+  })) {
+    // 0 would mean "no limit" to Node: refuse it rather than silently turning a check off.
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new RangeError(`${name} must be a positive integer, got ${value}`);
+    }
+  }
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new RangeError(
+      `headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`,
+    );
+  }
 
   const { server, address } = await new Promise<{ server: Server; address: AddressInfo }>(
     (resolve, reject) => {
-      const created = serve({ fetch, port, hostname }, (info) =>
-        resolve({ server: created as Server, address: info }),
+      const created = serve(
+        {
+          fetch,
+          port,
+          hostname,
+          serverOptions: {
+            headersTimeout: headersTimeoutMs,
+            requestTimeout: requestTimeoutMs,
+            keepAliveTimeout: keepAliveTimeoutMs,
+            connectionsCheckingInterval: connectionsCheckingIntervalMs,
+          },
+        },
+        (info) => resolve({ server: created as Server, address: info }),
       ) as Server;
+      created.maxConnections = maxConnections;
       created.once('error', reject);
     },
   );
@@ -85,6 +155,17 @@ export async function serveGracefully(options: ServeOptions): Promise<RunningSer
     }
     unanswered.add(res);
     res.once('close', () => unanswered.delete(res));
+  });
+
+  // Node closes connections past maxConnections itself; say so, at most every 10 s.
+  let dropped = 0;
+  let lastDropLogAt = Number.NEGATIVE_INFINITY;
+  server.on('drop', () => {
+    dropped++;
+    if (performance.now() - lastDropLogAt < 10_000) return;
+    lastDropLogAt = performance.now();
+    logger?.warn({ maxConnections, dropped }, 'connection refused: maxConnections reached');
+    dropped = 0;
   });
 
   let shutdownPromise: Promise<number> | undefined;
