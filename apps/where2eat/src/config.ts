@@ -41,6 +41,10 @@ const schema = z
     REQUEST_TIMEOUT_MS: int(100, 120_000).default(10_000),
     SHUTDOWN_DRAIN_MS: int(0, 60_000).optional(),
     SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    SERVER_HEADERS_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    SERVER_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
+    SERVER_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(65_000),
+    SERVER_MAX_CONNECTIONS: int(1, 1_000_000).default(1_000),
     LOG_PRETTY: bool.optional(),
 
     // Auth: the dev OpenID provider (apps/dev-idp) unless pointed at the real IdP.
@@ -102,6 +106,13 @@ const schema = z
           message: 'is refused in production (fault injection is for drills and tests)',
         });
       }
+    }
+    if (env.SERVER_HEADERS_TIMEOUT_MS > env.SERVER_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SERVER_HEADERS_TIMEOUT_MS'],
+        message: 'must not exceed SERVER_REQUEST_TIMEOUT_MS',
+      });
     }
     if (env.UNLEASH_URL && !env.UNLEASH_API_TOKEN) {
       ctx.addIssue({

@@ -82,6 +82,10 @@ const server = await serveGracefully({
   lifecycle,
   drainDelayMs: config.SHUTDOWN_DRAIN_MS,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  headersTimeoutMs: config.SERVER_HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: config.SERVER_REQUEST_TIMEOUT_MS,
+  keepAliveTimeoutMs: config.SERVER_KEEP_ALIVE_TIMEOUT_MS,
+  maxConnections: config.SERVER_MAX_CONNECTIONS,
   onShutdown: [
     () => database.close(),
     () => flags.close(),
