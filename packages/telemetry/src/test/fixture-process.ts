@@ -4,6 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const FIXTURES = new URL('../../test/fixtures/', import.meta.url);
+const FIXTURE_START_TIMEOUT_MS = 60_000;
+
+/** Timeout for a test that starts, drives and stops a fixture app (start + shutdown, busy machine). */
+export const FIXTURE_TEST_TIMEOUT_MS = 90_000;
 
 /** One JSON line the fixture app wrote to stdout (pino log lines and fixture events). */
 export type OutputLine = Record<string, unknown>;
@@ -49,7 +53,11 @@ export async function startFixture(env: Record<string, string>): Promise<Fixture
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 
   const listening = new Promise<OutputLine>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`fixture did not start:\n${stderr}`)), 10_000);
+    // ~0.5 s idle; loading the OpenTelemetry SDK takes far longer on a busy 2-core machine
+    const timer = setTimeout(
+      () => reject(new Error(`fixture did not start within 60 s:\n${stderr}`)),
+      FIXTURE_START_TIMEOUT_MS,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const parts = buffered.split('\n');
