@@ -8,8 +8,8 @@ import { Redis } from 'ioredis';
 
 /** True when the environment names a Redis: then missing Redis pieces fail instead of skipping. */
 export const REDIS_REQUIRED = Boolean(process.env.REDIS_URL);
-/** The shared Redis of the Redis-backed tests. */
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The shared Redis of the Redis-backed tests: only the one the environment names. */
+export const REDIS_URL = process.env.REDIS_URL ?? '';
 
 /** A unique key prefix for one test run. */
 export function uniquePrefix(): string {
@@ -37,18 +37,19 @@ export async function redisReachable(url: string): Promise<boolean> {
 }
 
 /**
- * Decides whether the shared-Redis tests run: they run when Redis answers, are skipped with a
- * printed reason when it does not and REDIS_URL is unset, and fail when REDIS_URL is set.
+ * Decides whether the shared-Redis tests run: with REDIS_URL set they run, and fail when Redis
+ * does not answer there; without it they are skipped with a printed reason. A Redis that merely
+ * listens on this machine is never written to unless REDIS_URL names it.
  */
 export async function sharedRedisOrSkip(): Promise<boolean> {
-  if (await redisReachable(REDIS_URL)) return true;
-  if (REDIS_REQUIRED) {
-    throw new Error(`REDIS_URL is set to ${REDIS_URL} but Redis does not answer there`);
+  if (!REDIS_REQUIRED) {
+    console.warn(
+      '[rate-limit] SKIPPED shared-Redis tests: REDIS_URL is not set (set it to a Redis they may write rl-test:* keys to)',
+    );
+    return false;
   }
-  console.warn(
-    `[rate-limit] skipping shared-Redis tests: no Redis at ${REDIS_URL} (set REDIS_URL to require them)`,
-  );
-  return false;
+  if (await redisReachable(REDIS_URL)) return true;
+  throw new Error(`REDIS_URL is set to ${REDIS_URL} but Redis does not answer there`);
 }
 
 /** Deletes every key under `prefix`. */
