@@ -99,30 +99,38 @@ describe.skipIf(prometheusBinary.skipReason)(
     };
 
     beforeAll(async () => {
+      const phases: string[] = [];
+      let mark = Date.now();
+      const phase = (name: string) => {
+        phases.push(`${name} ${((Date.now() - mark) / 1000).toFixed(1)} s`);
+        mark = Date.now();
+      };
       execFileSync(
         'npx',
         ['turbo', 'run', 'build', '--filter=@micro-app/where2eat', '--output-logs=errors-only'],
-        {
-          cwd: REPO_ROOT,
-          stdio: ['ignore', 'inherit', 'inherit'],
-        },
+        { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
       );
+      phase('build');
       chart = renderCanary();
+      phase('helm template');
       idp = await startDevIdp({ port: 0 });
       token = await idp.getUserToken('alice');
       const instances = [
         ['stable', STABLE_HASH, {}] as const,
         ...Object.entries(CANARIES).map(([name, c]) => [name, c.hash, c.env] as const),
       ];
-      for (const [name, hash, env] of instances) {
-        apps[name as CanaryName] = await startApp(processes, {
-          name,
-          hash,
-          env,
-          issuer: idp.issuer,
-          audience: idp.audience,
-        });
-      }
+      await Promise.all(
+        instances.map(async ([name, hash, env]) => {
+          apps[name as CanaryName] = await startApp(processes, {
+            name,
+            hash,
+            env,
+            issuer: idp.issuer,
+            audience: idp.audience,
+          });
+        }),
+      );
+      phase(`${instances.length} instances`);
       // Labels as Prometheus Operator sets them on a ServiceMonitor target of the Rollout's pods.
       prometheus = await startPrometheus(
         processes,
@@ -145,8 +153,12 @@ describe.skipIf(prometheusBinary.skipReason)(
         'every target up',
         async () => (await count('up')) === Object.keys(apps).length,
       );
+      phase('prometheus');
       await load('stable', 200);
-      console.log(`canary drill: set up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      phase('stable load');
+      console.log(
+        `canary drill: set up in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')})`,
+      );
     });
 
     afterAll(async () => {
