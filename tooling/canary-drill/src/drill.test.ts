@@ -22,6 +22,8 @@ import {
 
 const prometheusBinary = systemBinary('prometheus');
 
+/** How long each instance's bounded load lasts (several 1 s scrapes). */
+const LOAD_MS = 5_000;
 /** Every template interval becomes this long in the drill. */
 const DRILL_INTERVAL_MS = 2_000;
 const STABLE_HASH = '5b8c7d9f4';
@@ -59,7 +61,13 @@ describe.skipIf(prometheusBinary.skipReason)(
     /** Loads one instance and waits until Prometheus has scraped every request and ruled on it. */
     const load = async (name: CanaryName | 'stable', requests: number) => {
       const app = apps[name];
-      const result = await driveLoad({ baseUrl: app.url, token, requests, concurrency: 5 });
+      const result = await driveLoad({
+        baseUrl: app.url,
+        token,
+        requests,
+        concurrency: 5,
+        durationMs: LOAD_MS,
+      });
       const hash = `${chart.hashLabel}="${app.hash}"`;
       await waitUntil(
         `${name}'s ${result.sent} requests in Prometheus`,

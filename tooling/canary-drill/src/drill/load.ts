@@ -5,8 +5,14 @@ export interface LoadOptions {
   token: string;
   /** Requests after the setup (a group and a member). */
   requests: number;
-  /** Requests in flight at once. */
+  /** Requests in flight at once, at most. */
   concurrency: number;
+  /**
+   * The requests are spread evenly over this long, so Prometheus scrapes the counters several
+   * times while they grow: a series is born with the value it has at its first scrape, and
+   * `rate()` never sees that first step.
+   */
+  durationMs: number;
 }
 
 export interface LoadResult {
@@ -17,11 +23,11 @@ export interface LoadResult {
 
 /**
  * Bounded load on one instance: creates a group with a member (retrying the injected 500s),
- * then sends `requests` requests, 4 in 5 of them GET /recommendation (the latency SLO's route)
- * and the rest GET /v1/groups, `concurrency` at a time.
+ * then sends `requests` requests over `durationMs`, 4 in 5 of them GET /recommendation (the
+ * latency SLO's route) and the rest GET /v1/groups, at most `concurrency` at a time.
  */
 export async function driveLoad(options: LoadOptions): Promise<LoadResult> {
-  const { baseUrl, token, requests, concurrency } = options;
+  const { baseUrl, token, requests, concurrency, durationMs } = options;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const byStatus: Record<number, number> = {};
   let sent = 0;
@@ -47,9 +53,12 @@ export async function driveLoad(options: LoadOptions): Promise<LoadResult> {
   await create(`/v1/groups/${groupId}/members`, { name: 'Drill' });
 
   let next = 0;
+  const start = Date.now();
   const worker = async () => {
     while (next < requests) {
       const i = next++;
+      const wait = start + (i * durationMs) / requests - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const path = i % 5 === 4 ? '/v1/groups' : `/v1/groups/${groupId}/recommendation`;
       const res = await send(path);
       await res.arrayBuffer();

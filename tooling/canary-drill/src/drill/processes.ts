@@ -10,13 +10,20 @@ import { REPO_ROOT } from './chart.ts';
 export const APP_DIR = join(REPO_ROOT, 'apps/where2eat');
 const START_TIMEOUT_MS = 45_000;
 
-/** A TCP port free on 127.0.0.1 right now. */
+const handedOut = new Set<number>();
+
+/** A TCP port free on 127.0.0.1 right now, never one this process handed out before. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  while (true) {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Children and folders of the drill, so afterAll leaves nothing behind. */
