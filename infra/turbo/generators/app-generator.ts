@@ -389,7 +389,7 @@ export function appPackageJson(root: string, answers: AppAnswers): string {
       'db:generate': 'drizzle-kit generate',
       typecheck: 'tsc --noEmit && tsc -p load/tsconfig.json',
       lint: 'biome check .',
-      test: 'vitest run --testTimeout=30000 --hookTimeout=60000',
+      test: 'vitest run --maxWorkers=50% --testTimeout=30000 --hookTimeout=60000',
       'test:contract': 'vitest run src/contract --testTimeout=30000 --hookTimeout=60000',
     },
     devDependencies: sortKeys(dependencyRanges(root, APP_DEV_DEPENDENCIES)),
