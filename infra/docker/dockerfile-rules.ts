@@ -70,7 +70,10 @@ export function lintDockerfile(text: string): DockerfileFinding[] {
     if (stage.name) stageNames.add(stage.name);
   }
 
+  // SHELL is inherited by later stages built FROM this one; this file's stages build in order.
+  let pipefail = false;
   for (const ins of all) {
+    if (ins.keyword === 'SHELL') pipefail = /pipefail/.test(ins.args);
     if (/[:@]latest\b/i.test(ins.args)) {
       add('no-latest', ins.line, `"${ins.keyword}" refers to a latest tag`);
     }
@@ -89,7 +92,7 @@ export function lintDockerfile(text: string): DockerfileFinding[] {
         }
       }
     }
-    if (ins.keyword === 'RUN') checkRun(ins, add);
+    if (ins.keyword === 'RUN') checkRun(ins, add, pipefail);
     if (ins.keyword === 'CMD' || ins.keyword === 'ENTRYPOINT') {
       if (!execForm(ins.args)) add('exec-form', ins.line, `${ins.keyword} must use exec form`);
     }
@@ -141,7 +144,7 @@ function checkPinned(image: string, line: number, add: Add): void {
   else if (!/\d/.test(tag)) add('pinned-base-image', line, `FROM ${image}: tag has no version`);
 }
 
-function checkRun(ins: Instruction, add: Add): void {
+function checkRun(ins: Instruction, add: Add, pipefail: boolean): void {
   const cmd = ins.args;
   if (/\bnpm (install|i|add)\b/.test(cmd)) {
     add('npm-ci', ins.line, '`npm install` may change the lockfile; use `npm ci`');
@@ -157,7 +160,7 @@ function checkRun(ins: Instruction, add: Add): void {
       'mount a cache on ~/.npm: --mount=type=cache,target=/root/.npm',
     );
   }
-  if (/(^|[^|])\|([^|]|$)/.test(cmd.replace(/'[^']*'|"[^"]*"/g, ''))) {
+  if (!pipefail && /(^|[^|])\|([^|]|$)/.test(cmd.replace(/'[^']*'|"[^"]*"/g, ''))) {
     add('pipefail', ins.line, 'a pipe hides failures unless SHELL sets -o pipefail');
   }
   if (/(^|&&|;|\n)\s*cd\s/.test(cmd)) add('no-cd', ins.line, 'use WORKDIR instead of cd');

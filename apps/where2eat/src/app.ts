@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { jwtAuth } from '@micro-app/auth';
-import { isConnectionError } from '@micro-app/db';
+import { isConnectionError, schemaReadiness } from '@micro-app/db';
 import { type Flags, flagsMiddleware, killSwitch } from '@micro-app/flags';
 import {
   guardrails,
@@ -27,6 +27,7 @@ import type { AppDatabase, AppEnv } from './http/types.js';
 import { groupRoutes } from './routes/groups.js';
 import { CuisineListSchema, commonErrors } from './routes/schemas.js';
 import { bearerAuthScheme, scoped } from './routes/scopes.js';
+import { MIGRATIONS_FOLDER } from './runtime.js';
 
 export interface AuthSettings {
   issuer: string;
@@ -45,6 +46,11 @@ export interface AppDeps {
   lifecycle: Lifecycle;
   /** Named readiness checks for `/health/ready`. */
   readinessChecks: Record<string, ReadinessCheck>;
+  /**
+   * Migrations the database must have applied before `/health/ready` passes (check `migrations`);
+   * `false` leaves the check out. Default: the app's checked-in `drizzle/` folder.
+   */
+  migrationsFolder?: string | false;
   auth: AuthSettings;
   rateLimits: RateLimitSettings;
   flags: Flags<AppFlag>;
@@ -94,7 +100,13 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  app.route('/health', health({ checks: deps.readinessChecks, lifecycle, logger }));
+  // Not ready while the schema is behind the code: a pod started before its migration Job ran
+  // would otherwise take traffic and answer "relation does not exist".
+  const { migrationsFolder = MIGRATIONS_FOLDER } = deps;
+  const checks = migrationsFolder
+    ? { ...deps.readinessChecks, migrations: schemaReadiness(db, migrationsFolder) }
+    : deps.readinessChecks;
+  app.route('/health', health({ checks, lifecycle, logger }));
 
   app.use(
     '/v1/*',

@@ -168,3 +168,49 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return result.data;
 }
+
+// The migration entry point (dist/migrate.js: the Helm pre-upgrade Job, CI, compose) needs the
+// database and logging only; it must not demand the server's settings (AUTH_ISSUER, ...).
+const migrationSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    LOG_PRETTY: bool.optional(),
+    DATABASE_URL: postgresUrl.optional(),
+    DATA_DIR: z.string().min(1).default('.data/pglite'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'is required in production (the embedded database is for development)',
+      });
+    }
+  })
+  .transform((env) => ({ ...env, LOG_PRETTY: env.LOG_PRETTY ?? env.NODE_ENV === 'development' }));
+
+export type MigrationConfig = z.infer<typeof migrationSchema>;
+
+/**
+ * Parses what the migrations need (DATABASE_URL or DATA_DIR, and logging) and ignores the rest
+ * of the environment, so the migration step runs with only DATABASE_URL set.
+ *
+ * @throws {ConfigError} naming each missing or invalid variable
+ */
+export function loadMigrationConfig(
+  env: Record<string, string | undefined> = process.env,
+): MigrationConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const result = migrationSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map(
+        (issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`,
+      ),
+    );
+  }
+  return result.data;
+}

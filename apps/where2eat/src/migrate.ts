@@ -1,7 +1,13 @@
-import { createLogger, loadConfigOrExit, MIGRATIONS_FOLDER, openDatabase } from './runtime.js';
+import {
+  createLogger,
+  loadMigrationConfigOrExit,
+  MIGRATIONS_FOLDER,
+  openDatabase,
+} from './runtime.js';
 
 // Applies the checked-in migrations and exits: `npm run migrate`, or the Helm pre-upgrade Job.
-const config = loadConfigOrExit();
+// It reads only the database and logging settings, so it runs with DATABASE_URL alone.
+const config = loadMigrationConfigOrExit();
 const logger = createLogger(config);
 const database = openDatabase(config);
 try {

@@ -2,7 +2,13 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '@micro-app/db';
 import { createLogger as createTelemetryLogger } from '@micro-app/telemetry';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import {
+  type Config,
+  ConfigError,
+  loadConfig,
+  loadMigrationConfig,
+  type MigrationConfig,
+} from './config.js';
 import * as schema from './db/schema.js';
 
 /** Checked-in drizzle-kit migrations, next to `src/` and `dist/` alike. */
@@ -10,11 +16,20 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta
 
 /** Loads the config or stops the process with one message listing each problem. */
 export function loadConfigOrExit(): Config {
+  return orExit(loadConfig, 'where2eat cannot start.');
+}
+
+/** Loads what the migrations need (see `loadMigrationConfig`) or stops the process. */
+export function loadMigrationConfigOrExit(): MigrationConfig {
+  return orExit(loadMigrationConfig, 'where2eat cannot migrate.');
+}
+
+function orExit<T>(load: () => T, headline: string): T {
   try {
-    return loadConfig();
+    return load();
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`where2eat cannot start.\n${err.message}`);
+      console.error(`${headline}\n${err.message}`);
       process.exit(1);
     }
     throw err;
@@ -22,7 +37,7 @@ export function loadConfigOrExit(): Config {
 }
 
 /** The app's one root logger: JSON in production, pretty in development, secrets redacted. */
-export function createLogger(config: Config) {
+export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_PRETTY'>) {
   return createTelemetryLogger({
     level: config.LOG_LEVEL,
     pretty: config.LOG_PRETTY,
@@ -31,7 +46,7 @@ export function createLogger(config: Config) {
 }
 
 /** The database from config: PostgreSQL when `DATABASE_URL` is set, else PGlite in `DATA_DIR`. */
-export function openDatabase(config: Config) {
+export function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>) {
   if (!config.DATABASE_URL) mkdirSync(config.DATA_DIR, { recursive: true });
   return createDb({ schema, url: config.DATABASE_URL, dataDir: config.DATA_DIR });
 }
