@@ -186,7 +186,9 @@ describe('slow dependency', () => {
     });
     const started = Date.now();
     let slowSettled = false;
-    const slow = t.request('/v1/groups', jsonRequest('POST', { name: 'Slow' })).finally(() => {
+    const slow = Promise.resolve(
+      t.request('/v1/groups', jsonRequest('POST', { name: 'Slow' })),
+    ).finally(() => {
       slowSettled = true;
     });
     // While the request hangs on the database, liveness answers: the event loop is free.
