@@ -156,9 +156,17 @@ export class ConfigError extends Error {
  * @throws {ConfigError} naming each missing or invalid variable
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  return parseEnv(schema, env);
+}
+
+/** Parses `env` with `envSchema`, or throws one ConfigError naming every problem. */
+function parseEnv<T extends z.ZodType>(
+  envSchema: T,
+  env: Record<string, string | undefined>,
+): z.output<T> {
   // Treat empty strings as unset, as shells and compose files often export them that way.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  const result = schema.safeParse(present);
+  const result = envSchema.safeParse(present);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map(
@@ -203,14 +211,5 @@ export type MigrationConfig = z.infer<typeof migrationSchema>;
 export function loadMigrationConfig(
   env: Record<string, string | undefined> = process.env,
 ): MigrationConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  const result = migrationSchema.safeParse(present);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map(
-        (issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`,
-      ),
-    );
-  }
-  return result.data;
+  return parseEnv(migrationSchema, env);
 }
