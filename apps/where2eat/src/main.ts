@@ -47,7 +47,7 @@ const app = createApp({
   db: database.db,
   logger,
   lifecycle,
-  readinessChecks: { database: () => database.ping() },
+  readinessChecks: { database: (signal) => database.ping({ signal }) },
   auth: {
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,

@@ -9,7 +9,12 @@ import {
 // It reads only the database and logging settings, so it runs with DATABASE_URL alone.
 const config = loadMigrationConfigOrExit();
 const logger = createLogger(config);
-const database = openDatabase(config);
+// A migration may lock and rewrite a table for longer than a request's statement timeout.
+const database = openDatabase({
+  ...config,
+  DB_STATEMENT_TIMEOUT_MS: 0,
+  DB_ACQUIRE_TIMEOUT_MS: 30_000,
+});
 try {
   await database.migrate(MIGRATIONS_FOLDER);
   logger.info({ driver: database.driver }, 'migrations applied');

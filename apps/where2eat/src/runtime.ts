@@ -46,9 +46,21 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_PRETTY'>) {
 }
 
 /** The database from config: PostgreSQL when `DATABASE_URL` is set, else PGlite in `DATA_DIR`. */
-export function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>) {
+export function openDatabase(
+  config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'> &
+    Partial<Pick<Config, 'DB_POOL_MAX' | 'DB_ACQUIRE_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS'>>,
+) {
   if (!config.DATABASE_URL) mkdirSync(config.DATA_DIR, { recursive: true });
-  return createDb({ schema, url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  return createDb({
+    schema,
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    ...(config.DB_POOL_MAX ? { poolMax: config.DB_POOL_MAX } : {}),
+    ...(config.DB_ACQUIRE_TIMEOUT_MS ? { acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS } : {}),
+    ...(config.DB_STATEMENT_TIMEOUT_MS !== undefined
+      ? { statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS }
+      : {}),
+  });
 }
 
 export function appVersion(): string {

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from './create-db.js';
 import { DbError, isConnectionError } from './errors.js';
@@ -119,11 +121,112 @@ describe('unreachable database', () => {
   });
 });
 
+/** The DbError in `err`'s cause chain (drizzle wraps driver errors in its own query error). */
+function dbErrorIn(err: unknown): DbError | undefined {
+  for (let e = err; e; e = (e as { cause?: unknown }).cause) if (e instanceof DbError) return e;
+  return undefined;
+}
+
+/** A TCP server that accepts connections and never answers: a database that hangs. */
+async function blackhole(): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no TCP address');
+  return {
+    url: `postgres://postgres@127.0.0.1:${address.port}/hung`,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('deadlines', () => {
+  let hole: Awaited<ReturnType<typeof blackhole>>;
+  let handle: ReturnType<typeof createDb<typeof schema>>;
+  beforeAll(async () => {
+    hole = await blackhole();
+    handle = createDb({
+      schema,
+      url: hole.url,
+      connectTimeoutMs: 30_000,
+      acquireTimeoutMs: 200,
+    });
+  });
+  afterAll(async () => {
+    await handle.close(0);
+    await hole.close();
+  });
+
+  it('fails a query that gets no connection within acquireTimeoutMs as DB_UNAVAILABLE', async () => {
+    // The connection attempt would hang for 30 s; the acquire deadline ends the wait first.
+    const err = await handle.db
+      .select()
+      .from(schema.notes)
+      .catch((e: unknown) => e);
+    expect(dbErrorIn(err)?.code).toBe('DB_UNAVAILABLE');
+    expect(dbErrorIn(err)?.message).toBe('No database connection within 200 ms.');
+  });
+
+  it('abandons a transaction that gets no connection in time: its callback never runs', async () => {
+    let ran = false;
+    const err = await handle.db
+      .transaction(async (tx) => {
+        ran = true;
+        await tx.select().from(schema.notes);
+      })
+      .catch((e: unknown) => e);
+    expect(dbErrorIn(err)?.code).toBe('DB_UNAVAILABLE');
+    expect(ran).toBe(false);
+  });
+
+  it('stops a ping when its signal aborts', async () => {
+    const slow = createDb({
+      schema,
+      url: hole.url,
+      connectTimeoutMs: 30_000,
+      acquireTimeoutMs: 30_000,
+    });
+    try {
+      const err = await slow.ping({ signal: AbortSignal.timeout(100) }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DbError);
+      expect((err as DbError).code).toBe('DB_UNAVAILABLE');
+      expect((err as DbError).message).toBe('The ping was aborted.');
+    } finally {
+      await slow.close(0);
+    }
+  });
+});
+
+describe.runIf(serverUrl)('statement timeout on PostgreSQL', () => {
+  it('cancels a statement running past statementTimeoutMs as DB_UNAVAILABLE', async () => {
+    const handle = createDb({ schema, url: serverUrl, statementTimeoutMs: 100 });
+    try {
+      const err = await handle.db.execute(sql`select pg_sleep(5)`).catch((e: unknown) => e);
+      expect(dbErrorIn(err)?.code).toBe('DB_UNAVAILABLE');
+      expect(isConnectionError(err)).toBe(true);
+      // The connection is still usable afterwards.
+      await expect(handle.ping()).resolves.toBeUndefined();
+    } finally {
+      await handle.close(0);
+    }
+  });
+});
+
 describe('options', () => {
   it('rejects a non-postgres URL at once', () => {
     expect(() => createDb({ schema, url: 'mysql://localhost/x' })).toThrow(/postgres:\/\//);
   });
   it('rejects a non-positive pool size', () => {
     expect(() => createDb({ schema, poolMax: 0 })).toThrow(DbError);
+  });
+  it('rejects a non-positive acquire timeout and a negative statement timeout', () => {
+    expect(() => createDb({ schema, acquireTimeoutMs: 0 })).toThrow(/acquireTimeoutMs/);
+    expect(() => createDb({ schema, statementTimeoutMs: -1 })).toThrow(/statementTimeoutMs/);
   });
 });

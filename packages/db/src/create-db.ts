@@ -25,8 +25,25 @@ export interface CreateDbOptions<TSchema extends Record<string, unknown>> {
   dataDir?: string | undefined;
   /** Largest number of pooled connections (postgres.js). Default: `10`. */
   poolMax?: number;
-  /** Time to wait for a connection before the query fails as unavailable. Default: `5_000`. */
+  /** Time one connection attempt may take before it counts as failed. Default: `5_000`. */
   connectTimeoutMs?: number;
+  /**
+   * Time a query may wait for a pooled connection (queued behind others, or while the pool
+   * reconnects) before it fails with `DbError('DB_UNAVAILABLE')`. A query not yet sent is never
+   * run after this. Without it, a query waits for as long as the database is unreachable.
+   * Default: `2_000`.
+   */
+  acquireTimeoutMs?: number;
+  /**
+   * Server-side `statement_timeout`: a statement running longer is cancelled by PostgreSQL and
+   * fails with `DbError('DB_UNAVAILABLE')`. `0` turns it off. Default: `5_000`.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Longest pause between reconnection attempts while the database is unreachable (they back off
+   * from 50 ms up to this, with jitter), so the pool is back soon after the database. Default: `250`.
+   */
+  maxReconnectDelayMs?: number;
   /** Idle time after which a pooled connection closes. Default: `30_000`. */
   idleTimeoutMs?: number;
   /** Source of the tracer; defaults to OpenTelemetry's global provider (a no-op until an SDK starts). */
@@ -39,8 +56,11 @@ export interface CreateDbOptions<TSchema extends Record<string, unknown>> {
 export interface DbHandle<TSchema extends Record<string, unknown>> {
   db: Database<TSchema>;
   driver: 'postgres' | 'pglite';
-  /** Runs `select 1`; rejects with `DbError('DB_UNAVAILABLE')` when the database is unreachable. */
-  ping(): Promise<void>;
+  /**
+   * Runs `select 1`; rejects with `DbError('DB_UNAVAILABLE')` when the database is unreachable.
+   * An aborted `signal` cancels the query and rejects at once (a readiness check's timeout).
+   */
+  ping(options?: { signal?: AbortSignal }): Promise<void>;
   /** Applies the checked-in drizzle-kit migrations in `migrationsFolder`, in order, once each. */
   migrate(migrationsFolder: string): Promise<void>;
   /** Closes the pool (waiting up to `timeoutMs` for running queries) or the embedded database. */
@@ -59,27 +79,107 @@ function bindAll<T extends object>(target: T, overrides: Record<PropertyKey, unk
   });
 }
 
-/** postgres.js: every `unsafe()` query runs in a span; transactions hand out wrapped clients too. */
-function instrumentPostgres(client: postgres.Sql, inst: DbInstruments): postgres.Sql {
-  const wrapTx = (callback: Fn) => (tx: postgres.Sql) => callback(instrumentPostgres(tx, inst));
+const unavailable = (message: string) => new DbError('DB_UNAVAILABLE', message);
+
+/** A postgres.js query; `state` is null until it is handed to a connection. */
+interface PendingPostgresQuery extends PromiseLike<unknown> {
+  state?: unknown;
+  cancel(): unknown;
+  values(): PendingPostgresQuery;
+}
+
+/**
+ * Settles like `pending`, or rejects with DB_UNAVAILABLE when it is still waiting for a connection
+ * after `ms`; the query is then cancelled, so it can never run later.
+ */
+function withAcquireDeadline(pending: PendingPostgresQuery, ms: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      if (pending.state) return; // sent: the statement timeout bounds it now
+      pending.cancel();
+      reject(unavailable(`No database connection within ${ms} ms.`));
+    }, ms);
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
+ * `begin()` that gives up after `ms` without a connection: the transaction is abandoned, and if
+ * a connection comes later its callback throws at once, so nothing runs and it rolls back.
+ */
+function beginWithDeadline(start: (callback: Fn) => Promise<unknown>, callback: Fn, ms: number) {
+  let state: 'waiting' | 'entered' | 'abandoned' = 'waiting';
+  const run = start((tx: unknown) => {
+    if (state === 'abandoned') throw unavailable('Transaction abandoned: no connection in time.');
+    state = 'entered';
+    return callback(tx);
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      if (state !== 'waiting') return;
+      state = 'abandoned';
+      reject(unavailable(`No database connection within ${ms} ms.`));
+    }, ms);
+    run.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        if (state !== 'abandoned') reject(err);
+      },
+    );
+  });
+}
+
+/**
+ * postgres.js: every `unsafe()` query runs in a span and under the acquire deadline;
+ * transactions hand out wrapped clients too.
+ */
+function instrumentPostgres(
+  client: postgres.Sql,
+  inst: DbInstruments,
+  acquireTimeoutMs: number,
+): postgres.Sql {
+  const wrapTx =
+    (callback: Fn): Fn =>
+    (tx) =>
+      callback(instrumentPostgres(tx as postgres.Sql, inst, acquireTimeoutMs));
   return bindAll(client, {
     unsafe(query: string, params?: unknown[], options?: unknown) {
-      let pending = (client.unsafe as Fn)(query, params, options) as postgres.PendingQuery<never>;
+      let pending = (client.unsafe as Fn)(query, params, options) as PendingPostgresQuery;
       const wrapper = {
         values() {
-          pending = pending.values() as never;
+          pending = pending.values();
           return wrapper;
         },
         // biome-ignore lint/suspicious/noThenProperty: a thenable is what drizzle awaits
         then(onFulfilled?: Fn, onRejected?: Fn) {
-          return traced(inst, query, () => pending).then(onFulfilled, onRejected);
+          return traced(inst, query, () => withAcquireDeadline(pending, acquireTimeoutMs)).then(
+            onFulfilled,
+            onRejected,
+          );
         },
       };
       return wrapper;
     },
     begin(...args: unknown[]) {
       const callback = args.pop() as Fn;
-      return (client.begin as Fn)(...args, wrapTx(callback));
+      return beginWithDeadline(
+        (cb) => (client.begin as Fn)(...args, cb) as Promise<unknown>,
+        wrapTx(callback),
+        acquireTimeoutMs,
+      );
     },
     savepoint(...args: unknown[]) {
       const callback = args.pop() as Fn;
@@ -134,12 +234,23 @@ export function createDb<TSchema extends Record<string, unknown>>(
     poolMax = 10,
     connectTimeoutMs = 5_000,
     idleTimeoutMs = 30_000,
+    acquireTimeoutMs = 2_000,
+    statementTimeoutMs = 5_000,
+    maxReconnectDelayMs = 250,
     tracerProvider,
     meterProvider,
   } = options;
   positive('poolMax', poolMax);
   positive('connectTimeoutMs', connectTimeoutMs);
   positive('idleTimeoutMs', idleTimeoutMs);
+  positive('acquireTimeoutMs', acquireTimeoutMs);
+  positive('maxReconnectDelayMs', maxReconnectDelayMs);
+  if (!Number.isInteger(statementTimeoutMs) || statementTimeoutMs < 0) {
+    throw new DbError(
+      'DB_INVALID_OPTIONS',
+      `statementTimeoutMs must be a whole number of milliseconds (0 for none), got ${statementTimeoutMs}`,
+    );
+  }
 
   if (url) {
     let parsed: URL;
@@ -160,16 +271,31 @@ export function createDb<TSchema extends Record<string, unknown>>(
       max: poolMax,
       connect_timeout: Math.ceil(connectTimeoutMs / 1000),
       idle_timeout: Math.ceil(idleTimeoutMs / 1000),
+      // postgres.js backs off up to 20 s by default: the pool would stay away long after the database is back.
+      backoff: (retries: number) =>
+        (Math.min(50 * 2 ** retries, maxReconnectDelayMs) * (0.5 + Math.random() / 2)) / 1000,
+      ...(statementTimeoutMs > 0 ? { connection: { statement_timeout: statementTimeoutMs } } : {}),
       onnotice: () => {},
     });
-    const db = drizzlePostgres({ client: instrumentPostgres(client, inst), schema });
+    const db = drizzlePostgres({
+      client: instrumentPostgres(client, inst, acquireTimeoutMs),
+      schema,
+    });
     return {
       db: db as unknown as Database<TSchema>,
       driver: 'postgres',
-      async ping() {
-        await db.execute(sql`select 1`).catch((err: unknown) => {
-          throw toDbError(err);
-        });
+      async ping({ signal } = {}) {
+        signal?.throwIfAborted();
+        const query = client`select 1` as unknown as PendingPostgresQuery;
+        const cancel = () => query.cancel();
+        signal?.addEventListener('abort', cancel, { once: true });
+        try {
+          await withAcquireDeadline(query, acquireTimeoutMs);
+        } catch (err) {
+          throw signal?.aborted ? unavailable('The ping was aborted.') : toDbError(err);
+        } finally {
+          signal?.removeEventListener('abort', cancel);
+        }
       },
       async migrate(migrationsFolder) {
         try {
@@ -190,7 +316,8 @@ export function createDb<TSchema extends Record<string, unknown>>(
   return {
     db: db as unknown as Database<TSchema>,
     driver: 'pglite',
-    async ping() {
+    async ping({ signal } = {}) {
+      signal?.throwIfAborted();
       await db.execute(sql`select 1`);
     },
     async migrate(migrationsFolder) {

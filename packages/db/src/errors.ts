@@ -6,8 +6,9 @@ export type DbErrorCode =
   | 'DB_SCHEMA_BEHIND';
 
 /**
- * The db package's error. `DB_UNAVAILABLE` means the database could not be reached (refused,
- * timed out, connection lost, server shutting down); an HTTP edge answers it with 503.
+ * The db package's error. `DB_UNAVAILABLE` means the database could not be reached or did not
+ * answer in time (refused, no pooled connection within `acquireTimeoutMs`, `statement_timeout`,
+ * connection lost, server shutting down); an HTTP edge answers it with 503.
  * `DB_SCHEMA_BEHIND` means checked-in migrations are not applied yet: the instance is not ready.
  */
 export class DbError extends Error {
@@ -35,7 +36,9 @@ const CONNECTION_CODES = new Set([
   'CONNECTION_CLOSED',
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
-  // PostgreSQL SQLSTATE: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+  // PostgreSQL SQLSTATE: query_canceled (statement_timeout, or a ping past its deadline),
+  // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+  '57014',
   '57P01',
   '57P02',
   '57P03',

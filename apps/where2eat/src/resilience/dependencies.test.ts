@@ -175,6 +175,8 @@ describe('slow dependency', () => {
       schema,
       url: `postgres://postgres@127.0.0.1:${hole.port}/hung`,
       connectTimeoutMs: 10_000,
+      // Past the request timeout: this test is about the request timeout, not the pool's deadline.
+      acquireTimeoutMs: 10_000,
     });
     t = await createTestApp({
       deps: {

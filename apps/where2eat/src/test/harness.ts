@@ -49,7 +49,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
     db: database.db,
     logger,
     lifecycle: createLifecycle(),
-    readinessChecks: { database: () => database.ping() },
+    readinessChecks: { database: (signal) => database.ping({ signal }) },
     auth: { issuer: idp.issuer, audience: idp.audience, jwksUri: idp.jwksUri, ...options.auth },
     rateLimits: {
       store: memoryStore(),
