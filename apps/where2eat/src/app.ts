@@ -21,7 +21,7 @@ import {
   faultInjection,
   injectsFaults,
 } from './http/fault-injection.js';
-import { idempotency } from './http/idempotency.js';
+import { type IdempotencyOptions, idempotency } from './http/idempotency.js';
 import { apiLimits, groupCreateLimit, type RateLimitSettings } from './http/limits.js';
 import type { AppDatabase, AppEnv } from './http/types.js';
 import { groupRoutes } from './routes/groups.js';
@@ -59,6 +59,8 @@ export interface AppDeps {
   /** Show internal error messages in 500 responses (development only). */
   exposeInternalErrors: boolean;
   version: string;
+  /** Idempotency-Key retention; see `idempotency()`. Default: keys replay for 24 h. */
+  idempotency?: Omit<IdempotencyOptions, 'logger'>;
   /** Deliberate 500s and latency on /v1 (drills and tests only; off when unset). */
   faultInjection?: FaultInjectionOptions | undefined;
 }
@@ -84,8 +86,8 @@ const DOCS_CSP =
  * database, the server and shutdown; tests pass their own.
  *
  * Request flow: request id → secure headers → body limit → timeout → telemetry → auth →
- * caller scope → rate limits → feature flags (maintenance kill switch) → fault injection (when
- * on) → idempotency → route.
+ * caller scope → idempotency (a replay is answered here, before the rate limits charge it) →
+ * rate limits → feature flags (maintenance kill switch) → fault injection (when on) → route.
  */
 export function createApp(deps: AppDeps) {
   const { db, logger, lifecycle, flags } = deps;
@@ -135,6 +137,7 @@ export function createApp(deps: AppDeps) {
     c.set('db', db);
     await next();
   });
+  app.use('/v1/*', idempotency(db, { ...deps.idempotency, logger }));
   app.use('/v1/*', ...apiLimits(deps.rateLimits, logger));
   app.use('/v1/groups', groupCreateLimit(deps.rateLimits, logger));
   app.use('/v1/*', flagsMiddleware(flags));
@@ -143,7 +146,6 @@ export function createApp(deps: AppDeps) {
     logger.warn({ ...deps.faultInjection }, 'fault injection is on');
     app.use('/v1/*', faultInjection(deps.faultInjection));
   }
-  app.use('/v1/*', idempotency(db));
 
   app.openapi(
     createRoute({

@@ -49,6 +49,8 @@ const schema = z
     SERVER_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(65_000),
     SERVER_MAX_CONNECTIONS: int(1, 1_000_000).default(1_000),
     LOG_PRETTY: bool.optional(),
+    IDEMPOTENCY_KEY_TTL_SECONDS: int(60, 2_592_000).default(86_400),
+    IDEMPOTENCY_PRUNE_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
 
     // Auth: the dev OpenID provider (apps/dev-idp) unless pointed at the real IdP.
     AUTH_ISSUER: httpUrl.optional(),

@@ -4,6 +4,7 @@ import { createLifecycle } from '@micro-app/server';
 import { serveGracefully } from '@micro-app/server/node';
 import { createApp } from './app.js';
 import { flagRegistry } from './flags.js';
+import { pruneIdempotencyKeys } from './http/idempotency.js';
 import { telemetry } from './instrumentation.js';
 import {
   appVersion,
@@ -69,11 +70,21 @@ const app = createApp({
   requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
   exposeInternalErrors: config.NODE_ENV === 'development',
   version: appVersion(),
+  idempotency: { ttlMs: config.IDEMPOTENCY_KEY_TTL_SECONDS * 1000 },
   faultInjection: {
     errorRate: config.FAULT_INJECTION_ERROR_RATE,
     latencyMs: config.FAULT_INJECTION_LATENCY_MS,
   },
 });
+
+// Expired Idempotency-Keys are deleted on every instance in turn; deleting twice is harmless.
+const pruning = setInterval(() => {
+  pruneIdempotencyKeys(database.db, { ttlMs: config.IDEMPOTENCY_KEY_TTL_SECONDS * 1000 }).then(
+    (deleted) => deleted > 0 && logger.info({ deleted }, 'expired idempotency keys pruned'),
+    (err: unknown) => logger.warn({ err }, 'pruning idempotency keys failed; retrying next time'),
+  );
+}, config.IDEMPOTENCY_PRUNE_INTERVAL_MS);
+pruning.unref();
 
 const server = await serveGracefully({
   fetch: app.fetch,
@@ -87,6 +98,7 @@ const server = await serveGracefully({
   keepAliveTimeoutMs: config.SERVER_KEEP_ALIVE_TIMEOUT_MS,
   maxConnections: config.SERVER_MAX_CONNECTIONS,
   onShutdown: [
+    async () => clearInterval(pruning),
     () => database.close(),
     () => flags.close(),
     async () => {

@@ -58,7 +58,11 @@ export const idempotencyKeys = pgTable(
     body: text('body'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+  // created_at: expiry and pruning (pruneIdempotencyKeys) scan by age.
+  (t) => [
+    primaryKey({ columns: [t.scope, t.key] }),
+    index('idempotency_keys_created_idx').on(t.createdAt),
+  ],
 );
 
 export const groupsRelations = relations(groups, ({ many }) => ({ members: many(members) }));

@@ -21,6 +21,7 @@ describe('retried POSTs over real HTTP', () => {
   });
 
   it('creates exactly one row for 20 concurrent requests with one Idempotency-Key', async () => {
+    // Each duplicate gets 409 while the first runs, or a replay once it is done; clients retry 409s.
     const name = `Concurrent ${Date.now()}`;
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
@@ -35,12 +36,13 @@ describe('retried POSTs over real HTTP', () => {
         }),
       ),
     );
-    const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ id: string }>));
-    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const created = responses.filter((r) => r.status === 201);
+    for (const r of responses) expect([201, 409]).toContain(r.status);
+    const bodies = await Promise.all(created.map((r) => r.json() as Promise<{ id: string }>));
     expect(new Set(bodies.map((b) => b.id)).size).toBe(1);
-    expect(new Set(responses.map((r) => r.headers.get('location'))).size).toBe(1);
-    const replayed = responses.filter((r) => r.headers.get('idempotent-replayed') === 'true');
-    expect(replayed.length).toBe(19);
+    expect(new Set(created.map((r) => r.headers.get('location'))).size).toBe(1);
+    const fresh = created.filter((r) => r.headers.get('idempotent-replayed') === null);
+    expect(fresh).toHaveLength(1);
     const rows = await t.db.select().from(groups).where(eq(groups.name, name));
     expect(rows).toHaveLength(1);
     expect(rows[0]?.id).toBe(bodies[0]?.id);
