@@ -91,6 +91,7 @@ describe.skipIf(dockerCompose.skipReason)(
     const noHealthcheck: Record<string, string> = {
       'otel-collector': 'distroless image: no shell or client to probe with',
       'where2eat-migrate': 'a one-shot job; where2eat waits for it to complete',
+      'dev-idp-tls': 'a one-shot job; dev-idp waits for it to complete',
     };
 
     const work = mkdtempSync(join(tmpdir(), 'compose-test-'));
@@ -122,6 +123,7 @@ describe.skipIf(dockerCompose.skipReason)(
       expect(Object.keys(services).sort()).toEqual(
         [
           'dev-idp',
+          'dev-idp-tls',
           'lgtm',
           'otel-collector',
           'postgres',
@@ -150,7 +152,7 @@ describe.skipIf(dockerCompose.skipReason)(
     );
 
     it.each([
-      ['dev-idp', 'http://127.0.0.1:4000/.well-known/openid-configuration'],
+      ['dev-idp', 'https://127.0.0.1:4000/.well-known/openid-configuration'],
       ['where2eat', 'http://127.0.0.1:3000/health/ready'],
     ])('%s probes itself with a node -e script that compiles and exits on r.ok', (name, url) => {
       const test = services[name]?.healthcheck?.test ?? [];
@@ -251,6 +253,31 @@ describe.skipIf(dockerCompose.skipReason)(
       expect(url.port).toBe(port);
       expect(services[service]).toBeDefined();
       expect(where2eat.depends_on?.[service]).toBeDefined();
+    });
+
+    it("passes where2eat's own production config check: an https issuer it trusts", async () => {
+      const { loadConfig } = await import('../../apps/where2eat/src/config.js');
+      expect(() => loadConfig(env)).not.toThrow();
+      // The check this stack must pass: a plain http:// issuer is refused in production.
+      expect(() => loadConfig({ ...env, AUTH_ISSUER: 'http://dev-idp:4000' })).toThrow(
+        /AUTH_ISSUER: must be an https:\/\//,
+      );
+      // It trusts the certificate the dev IdP serves, from the volume dev-idp-tls writes.
+      const idp = services['dev-idp'] as Service;
+      const tls = services['dev-idp-tls'] as Service;
+      const certDir = idp.environment?.TLS_DIR ?? '';
+      expect(env.NODE_EXTRA_CA_CERTS).toBe(`${certDir}/cert.pem`);
+      const volumeAt = (svc: Service | undefined) =>
+        svc?.volumes?.find((v) => v.split(':')[1] === certDir)?.split(':')[0];
+      expect(volumeAt(tls)).toBe('dev-idp-tls');
+      expect(volumeAt(idp)).toBe('dev-idp-tls');
+      expect(volumeAt(where2eat)).toBe('dev-idp-tls');
+      expect(tls.command?.slice(0, 4)).toEqual(['node', 'dist/tls-cli.js', certDir, '1000:1000']);
+      expect(tls.command).toContain(new URL(env.AUTH_ISSUER ?? '').hostname);
+      expect(existsSync(join(repoRoot, 'apps/dev-idp/src/tls-cli.ts'))).toBe(true);
+      expect(idp.depends_on?.['dev-idp-tls']).toEqual({
+        condition: 'service_completed_successfully',
+      });
     });
 
     it('gives where2eat the issuer the dev OpenID provider signs with', () => {

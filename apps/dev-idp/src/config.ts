@@ -16,6 +16,11 @@ export interface DevIdpConfig {
   scopes: string[];
   /** `KEYS_FILE`: where signing keys persist across restarts (git-ignored). Default: `.data/keys.json`; `none` generates keys in memory each start. */
   keysFile: string | undefined;
+  /**
+   * `TLS_DIR`: serve HTTPS with `cert.pem` and `key.pem` from this folder, created self-signed
+   * for the issuer's host, `localhost` and `127.0.0.1` when missing. Default: plain HTTP.
+   */
+  tlsDir: string | undefined;
 }
 
 /**
@@ -49,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DevIdpConfig {
     throw new Error(`Invalid dev IdP configuration:\n  - ${problems.join('\n  - ')}`);
   }
   const keysFile = env.KEYS_FILE ?? '.data/keys.json';
+  const tlsDir = env.TLS_DIR || undefined;
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
@@ -60,5 +66,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DevIdpConfig {
       .filter(Boolean),
     scopes,
     keysFile: keysFile === 'none' ? undefined : keysFile,
+    tlsDir,
   };
 }

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 import { DevIdpError } from './errors.js';
@@ -8,6 +14,7 @@ import { handleInteraction } from './interactions.js';
 import { generateKeySet, generateSigningKey, type SigningJwk } from './keys.js';
 import { memoryAdapter } from './memory-adapter.js';
 import { createDevProvider, type ProviderSettings, resourceIndicatorFor } from './provider.js';
+import type { TlsFiles } from './tls.js';
 import {
   DEFAULT_CLIENTS,
   DEFAULT_USERS,
@@ -44,6 +51,11 @@ export interface DevIdpOptions {
   keys?: SigningJwk[];
   /** Access-token lifetime in seconds. Default: `3600`. */
   accessTokenTtlSeconds?: number;
+  /**
+   * Serve HTTPS with this certificate and key (e.g. from {@link loadOrCreateTls}); the default
+   * issuer is then `https://…`. Clients must trust the certificate. Default: plain HTTP.
+   */
+  tls?: TlsFiles;
 }
 
 /** Options of {@link DevIdp.getUserToken} and {@link DevIdp.getClientToken}. */
@@ -134,7 +146,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
 
   let provider: Provider | undefined;
   let callback: ReturnType<Provider['callback']> | undefined;
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const current = provider;
     if (current === undefined || callback === undefined) {
       res.writeHead(503).end();
@@ -148,13 +160,18 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end(`interaction failed: ${(err as Error).message}`);
       });
-  });
+  };
+  const { tls } = options;
+  const server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
+    : createServer(handler);
   server.listen(port, host);
   await once(server, 'listening');
   const actualPort = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   const issuer =
-    options.issuer ?? `http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${actualPort}`;
+    options.issuer ??
+    `${tls ? 'https' : 'http'}://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${actualPort}`;
 
   const settings: ProviderSettings = {
     issuer,
@@ -183,16 +200,12 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   const tokenEndpoint = active.urlFor('token');
 
   async function requestToken(form: Record<string, string>, basic?: string): Promise<string> {
-    const res = await fetch(tokenEndpoint, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        ...(basic ? { Authorization: `Basic ${basic}` } : {}),
-      },
-      body: new URLSearchParams(form),
-    });
-    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    if (!res.ok || typeof body.access_token !== 'string') {
+    const res = await postForm(tokenEndpoint, form, basic, tls?.cert);
+    let body: Record<string, unknown> = {};
+    try {
+      body = JSON.parse(res.body) as Record<string, unknown>;
+    } catch {}
+    if (res.status !== 200 || typeof body.access_token !== 'string') {
       throw new DevIdpError(
         'token_request_failed',
         `token endpoint answered ${res.status}: ${String(body.error)} ${String(body.error_description ?? '')}`.trim(),
@@ -251,4 +264,40 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       );
     },
   };
+}
+
+/** POSTs a form to the IdP's own token endpoint, trusting `ca` when it serves HTTPS. */
+function postForm(
+  url: string,
+  form: Record<string, string>,
+  basic: string | undefined,
+  ca: string | undefined,
+): Promise<{ status: number; body: string }> {
+  const payload = new URLSearchParams(form).toString();
+  const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        ...(ca ? { ca } : {}),
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'Content-Length': Buffer.byteLength(payload),
+          ...(basic ? { Authorization: `Basic ${basic}` } : {}),
+        },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

@@ -5,6 +5,8 @@ export { DevIdpError } from './errors.js';
 export type { SigningJwk } from './keys.js';
 export { generateKeySet, loadOrCreateKeySet } from './keys.js';
 export { resourceIndicatorFor } from './provider.js';
+export type { TlsFiles } from './tls.js';
+export { createSelfSignedTls, loadOrCreateTls } from './tls.js';
 export type { DevClient, DevUser } from './users.js';
 export {
   DEFAULT_CLIENTS,

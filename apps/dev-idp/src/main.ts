@@ -1,6 +1,7 @@
 import { loadConfig } from './config.js';
 import { startDevIdp } from './dev-idp.js';
 import { loadOrCreateKeySet } from './keys.js';
+import { loadOrCreateTls } from './tls.js';
 
 function log(fields: object, msg: string): void {
   process.stdout.write(`${JSON.stringify({ time: Date.now(), ...fields, msg })}\n`);
@@ -8,6 +9,15 @@ function log(fields: object, msg: string): void {
 
 const config = loadConfig();
 const keys = config.keysFile ? await loadOrCreateKeySet(config.keysFile) : undefined;
+const tls = config.tlsDir
+  ? await loadOrCreateTls(config.tlsDir, [
+      ...new Set([
+        new URL(config.issuer ?? 'https://localhost').hostname,
+        'localhost',
+        '127.0.0.1',
+      ]),
+    ])
+  : undefined;
 const idp = await startDevIdp({
   port: config.port,
   host: config.host,
@@ -16,6 +26,7 @@ const idp = await startDevIdp({
   extraAudiences: config.extraAudiences,
   scopes: config.scopes,
   ...(keys ? { keys } : {}),
+  ...(tls ? { tls } : {}),
 });
 log(
   {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, DEV_ISSUER, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('runs with embedded defaults when nothing is set', () => {
@@ -39,6 +39,37 @@ describe('loadConfig', () => {
     });
     expect(config.MIGRATE_ON_START).toBe(false);
     expect(config.SHUTDOWN_DRAIN_MS).toBe(5_000);
+  });
+
+  it('refuses a plain http:// issuer or JWKS URL, and the dev identity provider, in production', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/app' };
+    for (const env of [
+      { AUTH_ISSUER: DEV_ISSUER },
+      { AUTH_ISSUER: 'http://id.example.com' },
+      { AUTH_ISSUER: 'https://id.example.com', AUTH_JWKS_URL: 'http://id.example.com/jwks' },
+    ]) {
+      const error = (() => {
+        try {
+          loadConfig({ ...production, ...env });
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(error).toBeInstanceOf(ConfigError);
+      const [problem] = (error as ConfigError).problems;
+      expect((error as ConfigError).problems).toHaveLength(1);
+      expect(problem).toMatch(
+        /^AUTH_(ISSUER|JWKS_URL): must be an https:\/\/ URL of the identity provider production trusts, got http:\/\/.* \(plain http:\/\/ and the dev identity provider are for development only\)$/,
+      );
+    }
+    // Development and tests keep the dev IdP.
+    expect(loadConfig({ AUTH_ISSUER: DEV_ISSUER }).AUTH_ISSUER).toBe(DEV_ISSUER);
+    expect(
+      loadConfig({
+        ...production,
+        AUTH_ISSUER: 'https://id.example.com',
+      }).AUTH_ISSUER,
+    ).toBe('https://id.example.com');
   });
 
   it('treats empty strings as unset', () => {

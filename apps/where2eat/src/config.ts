@@ -103,6 +103,19 @@ const schema = z
         message: 'is required in production (the dev identity provider is for development)',
       });
     }
+    // A production token must come from an identity provider reached over TLS, never the dev IdP.
+    for (const name of ['AUTH_ISSUER', 'AUTH_JWKS_URL'] as const) {
+      const value = env[name];
+      if (env.NODE_ENV !== 'production' || value === undefined) continue;
+      const devIssuer = new URL(value).origin === new URL(DEV_ISSUER).origin;
+      if (devIssuer || !value.startsWith('https://')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `must be an https:// URL of the identity provider production trusts, got ${value} (plain http:// and the dev identity provider are for development only)`,
+        });
+      }
+    }
     for (const name of ['FAULT_INJECTION_ERROR_RATE', 'FAULT_INJECTION_LATENCY_MS'] as const) {
       if (env.NODE_ENV === 'production' && env[name] !== undefined) {
         ctx.addIssue({

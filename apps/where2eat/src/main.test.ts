@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@micro-app/db/testing';
-import { type DevIdp, startDevIdp } from '@micro-app/dev-idp';
+import { type DevIdp, loadOrCreateTls, startDevIdp } from '@micro-app/dev-idp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_DIR, startedProcesses, startMain } from './test/main-process.js';
 
@@ -135,4 +135,54 @@ describe('main.ts', () => {
     expect(stderr).toContain('DATABASE_URL:');
     expect(stderr).not.toMatch(/\n\s+at /);
   }, 30_000);
+
+  it.runIf(process.env.DATABASE_URL)(
+    'in production, trusts only an https:// issuer whose certificate it was given, and refuses http://',
+    async () => {
+      const tlsDir = await mkdtemp(join(tmpdir(), 'where2eat-tls-'));
+      const tls = await loadOrCreateTls(tlsDir, ['localhost', '127.0.0.1']);
+      const secureIdp = await startDevIdp({ port: 0, tls });
+      try {
+        const production = {
+          ...env,
+          NODE_ENV: 'production',
+          MIGRATE_ON_START: 'true',
+          SHUTDOWN_DRAIN_MS: '0',
+        };
+        const refused = spawn(
+          process.execPath,
+          ['--import', 'tsx', '--import', './src/instrumentation.ts', 'src/main.ts'],
+          {
+            cwd: APP_DIR,
+            env: { PATH: process.env.PATH, ...production, AUTH_ISSUER: idp.issuer },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let stderr = '';
+        refused.stderr.on('data', (chunk) => {
+          stderr += chunk;
+        });
+        const [code] = await once(refused, 'exit');
+        expect(code).toBe(1);
+        expect(stderr).toContain(`AUTH_ISSUER: must be an https:// URL`);
+        expect(stderr).not.toMatch(/\n\s+at /);
+
+        const main = await startMain({
+          ...production,
+          AUTH_ISSUER: secureIdp.issuer,
+          NODE_EXTRA_CA_CERTS: join(tlsDir, 'cert.pem'),
+        });
+        const res = await fetch(`${main.url}/v1/cuisines`, {
+          headers: { Authorization: `Bearer ${await secureIdp.getUserToken('alice')}` },
+        });
+        expect(res.status).toBe(200);
+        main.child.kill('SIGTERM');
+        await once(main.child, 'exit');
+      } finally {
+        await secureIdp.close();
+        await rm(tlsDir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });
