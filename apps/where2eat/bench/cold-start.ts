@@ -99,7 +99,7 @@ export async function measureColdStarts(options: ColdStartOptions): Promise<Cold
         NODE_ENV: 'production',
         DATABASE_URL: database.url as string,
         // Required in production; the app only contacts the issuer when a token arrives.
-        AUTH_ISSUER: 'http://127.0.0.1:4000',
+        AUTH_ISSUER: 'https://127.0.0.1:4000',
         MIGRATE_ON_START: 'false',
         SHUTDOWN_DRAIN_MS: '0',
       },

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type DevIdp, startDevIdp } from '@micro-app/dev-idp';
+import { type DevIdp, loadOrCreateTls, startDevIdp } from '@micro-app/dev-idp';
 import { freePort, stopChild } from '../bench/processes.ts';
 import { runLoad, type Target, verdicts } from './autocannon.ts';
 import { loadTestAppEnv, type ScenarioName, scenarios } from './scenarios.ts';
@@ -116,9 +116,11 @@ try {
   let idpUrl = values['idp-url'] ?? 'http://localhost:4000';
   if (!baseUrl) {
     log('starting the dev IdP and where2eat on loopback…');
-    idp = await startDevIdp({ port: 0 });
-    idpUrl = idp.issuer;
     dataDir = await mkdtemp(join(tmpdir(), 'where2eat-load-'));
+    // Over HTTPS: a production where2eat refuses a plain http:// issuer.
+    const tls = await loadOrCreateTls(join(dataDir, 'tls'), ['localhost', '127.0.0.1']);
+    idp = await startDevIdp({ port: 0, tls });
+    idpUrl = idp.issuer;
     const logFile = join(tmpdir(), `where2eat-load-${process.pid}.log`);
     // Production settings, but for the embedded database when DATABASE_URL is unset.
     app = await startApp(
@@ -128,6 +130,7 @@ try {
         SHUTDOWN_DRAIN_MS: '0',
         AUTH_ISSUER: idp.issuer,
         AUTH_AUDIENCE: idp.audience,
+        NODE_EXTRA_CA_CERTS: join(dataDir, 'tls', 'cert.pem'),
         ...(process.env.DATABASE_URL
           ? { DATABASE_URL: process.env.DATABASE_URL, MIGRATE_ON_START: 'true' }
           : { DATA_DIR: dataDir }),
@@ -137,7 +140,7 @@ try {
     baseUrl = app.url;
     log(`where2eat at ${baseUrl}, logs in ${logFile}`);
   }
-  const accessToken = await token(idpUrl);
+  const accessToken = idp ? await idp.getUserToken('alice') : await token(idpUrl);
   const groupId = await post(`${baseUrl}/v1/groups`, accessToken, { name: `load ${name}` });
   const memberId = await post(`${baseUrl}/v1/groups/${groupId}/members`, accessToken, {
     name: 'Load tester',

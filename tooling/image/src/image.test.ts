@@ -1,9 +1,18 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemBinary } from '@micro-app/ci-tools/system-binaries';
 import { createTestDatabase } from '@micro-app/db/testing';
-import { type DevIdp, startDevIdp } from '@micro-app/dev-idp';
+import { type DevIdp, loadOrCreateTls, startDevIdp } from '@micro-app/dev-idp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverApps } from './apps.ts';
 import { buildApp } from './build.ts';
@@ -64,6 +73,7 @@ function walk(dir: string, out: string[] = [], base = dir): string[] {
 describe.skipIf(skipReason)('the where2eat image, run as production runs it', () => {
   const name = `where2eat-image-test-${process.pid}`;
   let idp: DevIdp;
+  let tlsDir: string;
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let baseUrl: string;
   let tag: string;
@@ -72,7 +82,11 @@ describe.skipIf(skipReason)('the where2eat image, run as production runs it', ()
     if (!app) throw new Error('apps/where2eat/Dockerfile is missing');
     tag = (await buildApp(app, { repoRoot: REPO_ROOT })).tag;
     database = await createTestDatabase(config.databaseUrl as string);
-    idp = await startDevIdp({ port: 0, host: '127.0.0.1' });
+    // HTTPS: the production image refuses a plain http:// issuer. It trusts this one certificate.
+    tlsDir = mkdtempSync(join(tmpdir(), 'where2eat-image-tls-'));
+    chmodSync(tlsDir, 0o755);
+    const tls = await loadOrCreateTls(tlsDir, ['127.0.0.1', 'localhost']);
+    idp = await startDevIdp({ port: 0, host: '127.0.0.1', tls });
     const port = await freePort();
     const metricsPort = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
@@ -97,6 +111,10 @@ describe.skipIf(skipReason)('the where2eat image, run as production runs it', ()
       '--env',
       `AUTH_ISSUER=${idp.issuer}`,
       '--env',
+      'NODE_EXTRA_CA_CERTS=/certs/cert.pem',
+      '--volume',
+      `${tlsDir}:/certs:ro`,
+      '--env',
       `AUTH_AUDIENCE=${idp.audience}`,
       '--env',
       `PORT=${port}`,
@@ -117,6 +135,7 @@ describe.skipIf(skipReason)('the where2eat image, run as production runs it', ()
     podman(['rm', '--force', '--time', '0', name]);
     await idp?.close();
     await database?.drop();
+    if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
   });
 
   it('holds no dev IdP, API client, devDependencies, tests or TypeScript sources', async () => {
