@@ -6,6 +6,8 @@ export type { Lifecycle } from './lifecycle.js';
 export { createLifecycle } from './lifecycle.js';
 export type { ErrorHandlerOptions, ErrorMapper } from './problem/error-handler.js';
 export {
+  CLIENT_CLOSED_REQUEST,
+  isClientAbort,
   problemErrorHandler,
   problemNotFoundHandler,
   statusProblem,

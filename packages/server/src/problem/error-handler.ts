@@ -54,6 +54,22 @@ function fromHttpException(err: HTTPException): HttpProblem {
   return new HttpProblem({ status, slug, title, detail, headers, cause: err });
 }
 
+/** Status of a request the client abandoned (nginx's convention): not a server error. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * Whether the client went away: the request's signal aborted (Node's server aborts it when the
+ * connection closes early), or `err` is Node's "aborted" error from reading a body cut short.
+ */
+export function isClientAbort(c: Context, err?: unknown): boolean {
+  if (c.req.raw.signal?.aborted) return true;
+  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (code === 'ECONNRESET' && message === 'aborted') return true;
+  }
+  return false;
+}
+
 /**
  * Hono `onError` handler that renders every error as RFC 9457 problem details: `HttpProblem`
  * as given, Hono's `HTTPException` by its status, mapped errors by `mapError`, everything else
@@ -65,6 +81,16 @@ function fromHttpException(err: HTTPException): HttpProblem {
 export function problemErrorHandler(options: ErrorHandlerOptions = {}): ErrorHandler {
   const { logger, mapError = [], exposeInternalErrors = false } = options;
   return function onProblemError(err: Error, c: Context): Response {
+    // The client hung up mid-request (e.g. during its upload): nobody reads this answer, and
+    // it is not the server's failure, so no 5xx and no error log (whatever the error says).
+    if (isClientAbort(c, err)) {
+      return problemResponse(c, {
+        type: problemType('client-closed-request'),
+        title: 'Client closed request',
+        // Outside the IANA registry, so outside Hono's status type; nginx logs it the same way.
+        status: CLIENT_CLOSED_REQUEST as ContentfulStatusCode,
+      });
+    }
     let problem: HttpProblem | undefined;
     if (err instanceof HttpProblem) problem = err;
     else {

@@ -2,8 +2,12 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { guardrails } from '../guardrails/index.js';
-import { problemErrorHandler, problemNotFoundHandler } from './error-handler.js';
-import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
+import {
+  CLIENT_CLOSED_REQUEST,
+  problemErrorHandler,
+  problemNotFoundHandler,
+} from './error-handler.js';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, problemType } from './problem.js';
 import { validationHook } from './validation.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON
@@ -92,6 +96,44 @@ describe('problem+json errors', () => {
       type: 'urn:problem-type:internal-error',
       status: 500,
     });
+    expect(logged).toHaveLength(1);
+  });
+
+  it.each([
+    ['the request signal aborted', true, new Error('kaboom')],
+    [
+      "Node's body-read error",
+      false,
+      new Error('db down', { cause: Object.assign(new Error('aborted'), { code: 'ECONNRESET' }) }),
+    ],
+  ])(
+    'answers a client that hung up (%s) with 499, logging no error',
+    async (_, abortSignal, err) => {
+      const controller = new AbortController();
+      const { app, logged } = appWith((a) =>
+        a.post('/upload', () => {
+          if (abortSignal) controller.abort();
+          throw err;
+        }),
+      );
+      const res = await app.request('/upload', {
+        method: 'POST',
+        body: 'x',
+        signal: controller.signal,
+      });
+      expect(res.status).toBe(CLIENT_CLOSED_REQUEST);
+      expect((await readJson(res)).type).toBe(problemType('client-closed-request'));
+      expect(logged).toEqual([]);
+    },
+  );
+
+  it('still answers an ECONNRESET that is not a cut-short body with 500', async () => {
+    const { app, logged } = appWith((a) =>
+      a.get('/peer', () => {
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      }),
+    );
+    expect((await app.request('/peer')).status).toBe(500);
     expect(logged).toHaveLength(1);
   });
 

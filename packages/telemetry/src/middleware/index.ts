@@ -28,6 +28,9 @@ export interface TelemetryMiddlewareOptions {
   skipLog?: ((c: Context) => boolean) | undefined;
 }
 
+/** Status logged and recorded for a request whose client went away before the answer (nginx's). */
+const CLIENT_CLOSED_REQUEST = 499;
+
 const KNOWN_METHODS = new Set([
   'GET',
   'HEAD',
@@ -62,7 +65,8 @@ function routeOf(c: Context): string | undefined {
  * on it, records `http.server.request.duration` (seconds, with `http.request.method`,
  * `http.route`, `http.response.status_code`, `url.scheme`, `error.type` on 5xx), puts a child
  * logger bound to `request_id`, `trace_id`, `span_id` on `c.var.logger`, and writes one log line
- * per request (`method`, `route`, `path`, `status`, `duration_ms`). Mount it right after the
+ * per request (`method`, `route`, `path`, `status`, `duration_ms`). A request whose client hung
+ * up before the answer is recorded and logged (info) as status 499, never as a 5xx. Mount it right after the
  * request id middleware and before the routes.
  *
  * @param options.logger root logger
@@ -111,7 +115,10 @@ export function telemetryMiddleware(
     }
 
     function finish(thrown: unknown): void {
-      const status = thrown === undefined ? c.res.status : 500;
+      // A client that hung up (its request signal aborted) is the client's doing: 499, as
+      // nginx logs it, whatever the handler made of the cut-short body; never a 5xx.
+      const aborted = c.req.raw.signal?.aborted === true;
+      const status = aborted ? CLIENT_CLOSED_REQUEST : thrown === undefined ? c.res.status : 500;
       const error = thrown ?? c.error;
       const route = routeOf(c);
       const method = KNOWN_METHODS.has(c.req.method) ? c.req.method : '_OTHER';
@@ -143,7 +150,8 @@ export function telemetryMiddleware(
         status,
         duration_ms: Math.round(seconds * 1_000_000) / 1000,
       };
-      if (status >= 500) log.error(error ? { ...line, err: error } : line, 'request failed');
+      if (aborted) log.info(line, 'client closed the request');
+      else if (status >= 500) log.error(error ? { ...line, err: error } : line, 'request failed');
       else log.info(line, 'request completed');
     }
   };

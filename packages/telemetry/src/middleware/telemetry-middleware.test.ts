@@ -152,6 +152,30 @@ describe('telemetryMiddleware', () => {
     expect(lines[1]).toMatchObject({ level: 'info', route: '/teapot', status: 418 });
   });
 
+  it('records and logs a request whose client hung up as 499 at info, never as a 5xx', async () => {
+    const { app, lines, metrics } = buildApp();
+    const controller = new AbortController();
+    app.post('/upload', async () => {
+      controller.abort(); // what the Node server does when the connection closes mid-upload
+      throw new Error('aborted');
+    });
+
+    await app.request('/upload', { method: 'POST', body: 'x', signal: controller.signal });
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      msg: 'client closed the request',
+      route: '/upload',
+      status: 499,
+    });
+    expect(lines[0]).not.toHaveProperty('err');
+    await metrics.collect();
+    const [point] = metrics.histogramPoints('http.server.request.duration');
+    expect(point?.attributes).toMatchObject({ 'http.response.status_code': 499 });
+    expect(point?.attributes).not.toHaveProperty('error.type');
+  });
+
   it('skips the log line where skipLog says so but still records the metric', async () => {
     const { app, lines, metrics } = buildApp({ skipLog: (path) => path.startsWith('/health') });
 
