@@ -16,6 +16,7 @@ import { type Logger, telemetryMiddleware } from '@micro-app/telemetry';
 import { Scalar } from '@scalar/hono-api-reference';
 import { CUISINES } from './domain/cuisines.js';
 import type { AppFlag } from './flags.js';
+import { groupRepository } from './groups/repository.js';
 import {
   type FaultInjectionOptions,
   faultInjection,
@@ -23,7 +24,7 @@ import {
 } from './http/fault-injection.js';
 import { type IdempotencyOptions, idempotency } from './http/idempotency.js';
 import { apiLimits, groupCreateLimit, type RateLimitSettings } from './http/limits.js';
-import type { AppDatabase, AppEnv } from './http/types.js';
+import type { AppDatabase, AppEnv, AppVariables } from './http/types.js';
 import { groupRoutes } from './routes/groups.js';
 import { CuisineListSchema, commonErrors } from './routes/schemas.js';
 import { bearerAuthScheme, scoped } from './routes/scopes.js';
@@ -99,6 +100,8 @@ export function createApp(deps: AppDeps) {
       logger,
       requestId: (c) => c.get('requestId'),
       skipLog: (c) => c.req.path.startsWith('/health/'),
+      // Which tenant's data the request touched; null before (or without) authentication.
+      logFields: (c) => ({ tenant: (c.var as Partial<AppVariables>).caller?.tenant ?? null }),
     }),
   );
 
@@ -133,8 +136,9 @@ export function createApp(deps: AppDeps) {
         detail: 'The token names no tenant.',
       });
     }
-    c.set('caller', { sub, tenant });
-    c.set('db', db);
+    const caller = { sub, tenant };
+    c.set('caller', caller);
+    c.set('groups', groupRepository(db, caller));
     await next();
   });
   app.use('/v1/*', idempotency(db, { ...deps.idempotency, logger }));

@@ -100,6 +100,29 @@ describe('auth and tenancy', () => {
   });
 });
 
+describe('access log', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('names the tenant on every request line, null when no tenant was authenticated', async () => {
+    const before = t.logs.length;
+    expect((await t.request('/v1/cuisines', {}, 'alice')).status).toBe(200);
+    expect((await t.request('/v1/groups/not-a-uuid', {}, 'carol')).status).toBe(422);
+    expect((await t.request('/v1/cuisines', {}, null)).status).toBe(401);
+    expect((await t.request('/nowhere', {}, null)).status).toBe(404);
+    const lines = t.logs.slice(before).filter((l) => 'status' in l && 'duration_ms' in l);
+    expect(lines.map((l) => [l.path, l.status, l.tenant])).toEqual([
+      ['/v1/cuisines', 200, 'acme'],
+      ['/v1/groups/not-a-uuid', 422, 'globex'],
+      ['/v1/cuisines', 401, null],
+      ['/nowhere', 404, null],
+    ]);
+  });
+});
+
 describe('rate limits', () => {
   let t: TestApp;
   beforeAll(async () => {

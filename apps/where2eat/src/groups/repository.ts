@@ -1,4 +1,4 @@
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { groups, members } from '../db/schema.js';
 import type { Cuisine } from '../domain/cuisines.js';
 import type { AppDatabase, Caller } from '../http/types.js';
@@ -7,98 +7,124 @@ export type GroupRow = typeof groups.$inferSelect;
 export type MemberRow = typeof members.$inferSelect;
 export type GroupWithMembers = GroupRow & { members: MemberRow[] };
 
-// Every query is scoped by tenant: a group of another tenant does not exist for the caller.
-
-export async function createGroup(
-  db: AppDatabase,
-  caller: Caller,
-  name: string,
-): Promise<GroupRow> {
-  const [row] = await db
-    .insert(groups)
-    .values({ name, tenantId: caller.tenant, ownerSub: caller.sub })
-    .returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
+/** The groups and members one caller may touch: every statement filters by the caller's tenant. */
+export interface GroupRepository {
+  create(name: string): Promise<GroupRow>;
+  list(page: { limit: number; offset: number }): Promise<GroupRow[]>;
+  find(groupId: string): Promise<GroupWithMembers | undefined>;
+  /** `undefined` when no group of the caller's tenant has that id. */
+  rename(groupId: string, name: string): Promise<GroupRow | undefined>;
+  /** Whether a group of the caller's tenant was deleted. */
+  delete(groupId: string): Promise<boolean>;
+  /** `undefined` when the group is not the tenant's, or that user is already a member. */
+  addMember(
+    groupId: string,
+    member: { name: string; userSub: string | null },
+  ): Promise<MemberRow | undefined>;
+  /** Whether a member of a group of the caller's tenant was removed. */
+  removeMember(groupId: string, memberId: string): Promise<boolean>;
+  setPreferences(
+    groupId: string,
+    memberId: string,
+    preferences: { likes: Cuisine[]; vetoes: Cuisine[] },
+  ): Promise<MemberRow | undefined>;
 }
 
-export function listGroups(
-  db: AppDatabase,
-  caller: Caller,
-  page: { limit: number; offset: number },
-): Promise<GroupRow[]> {
-  return db
-    .select()
-    .from(groups)
-    .where(eq(groups.tenantId, caller.tenant))
-    .orderBy(desc(groups.createdAt), asc(groups.id))
-    .limit(page.limit)
-    .offset(page.offset);
-}
+/**
+ * The repository scoped to `caller`: the only way the routes reach groups and members, so a new
+ * route cannot forget the tenant. A group of another tenant does not exist for the caller, in
+ * every statement (not only in a `find` a route is expected to call first): group statements
+ * filter `tenant_id`, member statements filter `group_id` to the tenant's groups.
+ */
+export function groupRepository(db: AppDatabase, caller: Caller): GroupRepository {
+  const ofTenant = (groupId: string) =>
+    and(eq(groups.id, groupId), eq(groups.tenantId, caller.tenant));
+  /** `members.group_id in (select id from groups where id = $1 and tenant_id = $2)` */
+  const inTenantGroup = (groupId: string) =>
+    inArray(members.groupId, db.select({ id: groups.id }).from(groups).where(ofTenant(groupId)));
 
-export async function findGroup(
-  db: AppDatabase,
-  caller: Caller,
-  groupId: string,
-): Promise<GroupWithMembers | undefined> {
-  return db.query.groups.findFirst({
-    where: and(eq(groups.id, groupId), eq(groups.tenantId, caller.tenant)),
-    with: { members: { orderBy: [asc(members.createdAt), asc(members.id)] } },
-  });
-}
+  return {
+    async create(name) {
+      const [row] = await db
+        .insert(groups)
+        .values({ name, tenantId: caller.tenant, ownerSub: caller.sub })
+        .returning();
+      if (!row) throw new Error('insert returned no row');
+      return row;
+    },
 
-export async function renameGroup(
-  db: AppDatabase,
-  groupId: string,
-  name: string,
-): Promise<GroupRow | undefined> {
-  const [row] = await db
-    .update(groups)
-    .set({ name, updatedAt: new Date() })
-    .where(eq(groups.id, groupId))
-    .returning();
-  return row;
-}
+    list(page) {
+      return db
+        .select()
+        .from(groups)
+        .where(eq(groups.tenantId, caller.tenant))
+        .orderBy(desc(groups.createdAt), asc(groups.id))
+        .limit(page.limit)
+        .offset(page.offset);
+    },
 
-export async function deleteGroup(db: AppDatabase, groupId: string): Promise<void> {
-  await db.delete(groups).where(eq(groups.id, groupId));
-}
+    find(groupId) {
+      return db.query.groups.findFirst({
+        where: ofTenant(groupId),
+        with: { members: { orderBy: [asc(members.createdAt), asc(members.id)] } },
+      });
+    },
 
-export async function addMember(
-  db: AppDatabase,
-  groupId: string,
-  member: { name: string; userSub: string | null },
-): Promise<MemberRow | undefined> {
-  const [row] = await db
-    .insert(members)
-    .values({ groupId, ...member })
-    .onConflictDoNothing()
-    .returning();
-  return row;
-}
+    async rename(groupId, name) {
+      const [row] = await db
+        .update(groups)
+        .set({ name, updatedAt: new Date() })
+        .where(ofTenant(groupId))
+        .returning();
+      return row;
+    },
 
-export async function removeMember(
-  db: AppDatabase,
-  groupId: string,
-  memberId: string,
-): Promise<boolean> {
-  const removed = await db
-    .delete(members)
-    .where(and(eq(members.groupId, groupId), eq(members.id, memberId)))
-    .returning({ id: members.id });
-  return removed.length > 0;
-}
+    async delete(groupId) {
+      const deleted = await db.delete(groups).where(ofTenant(groupId)).returning({ id: groups.id });
+      return deleted.length > 0;
+    },
 
-export async function setPreferences(
-  db: AppDatabase,
-  groupId: string,
-  memberId: string,
-  preferences: { likes: Cuisine[]; vetoes: Cuisine[] },
-): Promise<MemberRow | undefined> {
-  const [row] = await db
-    .update(members)
-    .set({ ...preferences, updatedAt: new Date() })
-    .where(and(eq(members.groupId, groupId), eq(members.id, memberId)))
-    .returning();
-  return row;
+    async addMember(groupId, member) {
+      // insert … select from the tenant's group: another tenant's group yields no row to insert.
+      // Drizzle's insert … select names every column in table order, so the defaults are spelt
+      // out here as in the schema.
+      const [row] = await db
+        .insert(members)
+        .select(
+          db
+            .select({
+              id: sql<string>`gen_random_uuid()`.as('id'),
+              groupId: groups.id,
+              name: sql<string>`${member.name}::text`.as('name'),
+              userSub: sql<string | null>`${member.userSub}::text`.as('user_sub'),
+              likes: sql<Cuisine[]>`'[]'::jsonb`.as('likes'),
+              vetoes: sql<Cuisine[]>`'[]'::jsonb`.as('vetoes'),
+              createdAt: sql<Date>`now()`.as('created_at'),
+              updatedAt: sql<Date>`now()`.as('updated_at'),
+            })
+            .from(groups)
+            .where(ofTenant(groupId)),
+        )
+        .onConflictDoNothing()
+        .returning();
+      return row;
+    },
+
+    async removeMember(groupId, memberId) {
+      const removed = await db
+        .delete(members)
+        .where(and(inTenantGroup(groupId), eq(members.id, memberId)))
+        .returning({ id: members.id });
+      return removed.length > 0;
+    },
+
+    async setPreferences(groupId, memberId, preferences) {
+      const [row] = await db
+        .update(members)
+        .set({ ...preferences, updatedAt: new Date() })
+        .where(and(inTenantGroup(groupId), eq(members.id, memberId)))
+        .returning();
+      return row;
+    },
+  };
 }

@@ -4,6 +4,7 @@ import type { FlagsVariables } from '@micro-app/flags';
 import type { TelemetryVariables } from '@micro-app/telemetry';
 import type * as schema from '../db/schema.js';
 import type { AppFlag } from '../flags.js';
+import type { GroupRepository } from '../groups/repository.js';
 
 export type AppDatabase = Database<typeof schema>;
 
@@ -17,9 +18,9 @@ export interface Caller {
 export interface AppVariables {
   /** Set by the server kit's guardrails. */
   requestId: string;
-  /** The database to use for this request: a transaction under an Idempotency-Key. */
-  db: AppDatabase;
   caller: Caller;
+  /** Groups and members of the caller's tenant: the routes' only way to the data. */
+  groups: GroupRepository;
 }
 
 export interface AppEnv {

@@ -3,19 +3,7 @@ import { audit } from '@micro-app/auth';
 import { HttpProblem, validationHook } from '@micro-app/server';
 import type { Context } from 'hono';
 import { type Algorithm, recommend } from '../domain/recommend.js';
-import {
-  addMember,
-  createGroup,
-  deleteGroup,
-  findGroup,
-  type GroupRow,
-  type GroupWithMembers,
-  listGroups,
-  type MemberRow,
-  removeMember,
-  renameGroup,
-  setPreferences,
-} from '../groups/repository.js';
+import type { GroupRow, GroupWithMembers, MemberRow } from '../groups/repository.js';
 import type { AppEnv, Caller } from '../http/types.js';
 import {
   AddMemberBody,
@@ -76,7 +64,7 @@ const toGroup = (g: GroupWithMembers) => ({
 });
 
 async function groupFor(c: Context<AppEnv>, groupId: string): Promise<GroupWithMembers> {
-  const group = await findGroup(c.var.db, c.var.caller, groupId);
+  const group = await c.var.groups.find(groupId);
   if (!group) throw groupNotFound();
   return group;
 }
@@ -106,7 +94,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
     }),
     async (c) => {
       const { name } = c.req.valid('json');
-      const group = await createGroup(c.var.db, c.var.caller, name);
+      const group = await c.var.groups.create(name);
       c.header('Location', `/v1/groups/${group.id}`);
       return c.json({ ...toGroupSummary(group), members: [] }, 201);
     },
@@ -124,7 +112,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
     }),
     async (c) => {
       const page = c.req.valid('query');
-      const rows = await listGroups(c.var.db, c.var.caller, page);
+      const rows = await c.var.groups.list(page);
       return c.json({ items: rows.map(toGroupSummary), ...page }, 200);
     },
   );
@@ -159,7 +147,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
     async (c) => {
       const group = await groupFor(c, c.req.valid('param').groupId);
       requireOwner(group, c.var.caller, 'rename it');
-      const renamed = await renameGroup(c.var.db, group.id, c.req.valid('json').name);
+      const renamed = await c.var.groups.rename(group.id, c.req.valid('json').name);
       if (!renamed) throw groupNotFound();
       audit(c, 'group.renamed', { groupId: group.id });
       return c.json(toGroup({ ...renamed, members: group.members }), 200);
@@ -183,7 +171,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
     async (c) => {
       const group = await groupFor(c, c.req.valid('param').groupId);
       requireOwner(group, c.var.caller, 'delete it');
-      await deleteGroup(c.var.db, group.id);
+      if (!(await c.var.groups.delete(group.id))) throw groupNotFound();
       audit(c, 'group.deleted', { groupId: group.id, members: group.members.length });
       return c.body(null, 204);
     },
@@ -213,7 +201,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       if (group.ownerSub !== c.var.caller.sub && userSub !== c.var.caller.sub) {
         throw forbidden('Only the owner may add other people; you may add yourself.');
       }
-      const member = await addMember(c.var.db, group.id, { name, userSub });
+      const member = await c.var.groups.addMember(group.id, { name, userSub });
       if (!member) {
         throw new HttpProblem({
           status: 409,
@@ -249,7 +237,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       if (group.ownerSub !== c.var.caller.sub && member.userSub !== c.var.caller.sub) {
         throw forbidden('Only the owner or the member themself may remove a member.');
       }
-      await removeMember(c.var.db, group.id, memberId);
+      if (!(await c.var.groups.removeMember(group.id, memberId))) throw memberNotFound();
       return c.body(null, 204);
     },
   );
@@ -279,7 +267,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       const mayVote =
         member.userSub === caller.sub || (member.userSub === null && group.ownerSub === caller.sub);
       if (!mayVote) throw forbidden('Only the member themself may record their preferences.');
-      const updated = await setPreferences(c.var.db, group.id, memberId, c.req.valid('json'));
+      const updated = await c.var.groups.setPreferences(group.id, memberId, c.req.valid('json'));
       if (!updated) throw memberNotFound();
       return c.json(toMember(updated), 200);
     },

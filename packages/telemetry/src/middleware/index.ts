@@ -26,6 +26,11 @@ export interface TelemetryMiddlewareOptions {
   requestId?: ((c: Context) => string | undefined) | undefined;
   /** Return `true` to skip the per-request log line (e.g. health probes); metrics are still recorded. Default: log every request. */
   skipLog?: ((c: Context) => boolean) | undefined;
+  /**
+   * Extra fields for the request log line, read when the request ends (so values set by later
+   * middleware, such as the authenticated tenant, are there). Default: none.
+   */
+  logFields?: ((c: Context) => Record<string, unknown>) | undefined;
 }
 
 /** Status logged and recorded for a request whose client went away before the answer (nginx's). */
@@ -73,6 +78,7 @@ function routeOf(c: Context): string | undefined {
  * @param [options.meterProvider=global] meter provider for the duration histogram
  * @param [options.requestId] reads the request id
  * @param [options.skipLog] skips the request log line for some requests
+ * @param [options.logFields] extra fields for the request log line, read when the request ends
  * @throws {TelemetryError} `INVALID_OPTION` when `logger` is missing
  * @example
  * const app = new Hono<{ Variables: TelemetryVariables }>();
@@ -82,7 +88,7 @@ function routeOf(c: Context): string | undefined {
 export function telemetryMiddleware(
   options: TelemetryMiddlewareOptions,
 ): MiddlewareHandler<{ Variables: TelemetryVariables }> {
-  const { logger, meterProvider, requestId = defaultRequestId, skipLog } = options ?? {};
+  const { logger, meterProvider, requestId = defaultRequestId, skipLog, logFields } = options ?? {};
   if (!logger || typeof logger.child !== 'function') {
     throw new TelemetryError('INVALID_OPTION', 'logger must be a pino logger (see createLogger)');
   }
@@ -144,6 +150,7 @@ export function telemetryMiddleware(
 
       if (skipLog?.(c)) return;
       const line = {
+        ...logFields?.(c),
         method: c.req.method,
         route,
         path: c.req.path,

@@ -176,6 +176,27 @@ describe('telemetryMiddleware', () => {
     expect(point?.attributes).not.toHaveProperty('error.type');
   });
 
+  it('adds logFields, read when the request ends, to the request line', async () => {
+    const { stream, lines } = captureLines();
+    const app = new Hono<{ Variables: TelemetryVariables & { tenant?: string } }>();
+    app.use(
+      telemetryMiddleware({
+        logger: createLogger({ destination: stream }),
+        logFields: (c) => ({ tenant: c.get('tenant') ?? null }),
+      }),
+    );
+    app.get('/mine', (c) => {
+      c.set('tenant', 'acme'); // set after telemetry ran, as authentication does
+      return c.text('ok');
+    });
+    await app.request('/mine');
+    await app.request('/nobody');
+    expect(lines.map((l) => [l.path, l.tenant])).toEqual([
+      ['/mine', 'acme'],
+      ['/nobody', null],
+    ]);
+  });
+
   it('skips the log line where skipLog says so but still records the metric', async () => {
     const { app, lines, metrics } = buildApp({ skipLog: (path) => path.startsWith('/health') });
 
