@@ -25,8 +25,15 @@ import {
 import { type IdempotencyOptions, idempotency } from './http/idempotency.js';
 import { apiLimits, groupCreateLimit, type RateLimitSettings } from './http/limits.js';
 import type { AppDatabase, AppEnv, AppVariables } from './http/types.js';
+import { openApiConfig } from './openapi.js';
 import { groupRoutes } from './routes/groups.js';
-import { CuisineListSchema, commonErrors } from './routes/schemas.js';
+import {
+  CuisineListSchema,
+  commonErrors,
+  jsonResponse,
+  SUBJECT_MAX,
+  Subject,
+} from './routes/schemas.js';
 import { bearerAuthScheme, scoped } from './routes/scopes.js';
 import { MIGRATIONS_FOLDER } from './runtime.js';
 
@@ -136,6 +143,15 @@ export function createApp(deps: AppDeps) {
         detail: 'The token names no tenant.',
       });
     }
+    // The document promises owner and member subjects of at most SUBJECT_MAX characters.
+    if (!Subject.safeParse(sub).success || !Subject.safeParse(tenant).success) {
+      throw new HttpProblem({
+        status: 403,
+        slug: 'invalid-principal',
+        title: 'Forbidden',
+        detail: `The token's sub and tenant must be 1 to ${SUBJECT_MAX} characters without control characters.`,
+      });
+    }
     const caller = { sub, tenant };
     c.set('caller', caller);
     c.set('groups', groupRepository(db, caller));
@@ -157,12 +173,11 @@ export function createApp(deps: AppDeps) {
       path: '/v1/cuisines',
       tags: ['cuisines'],
       ...scoped('cuisines:read'),
+      operationId: 'listCuisines',
       summary: 'The cuisines a member can like or veto',
+      description: 'The fixed list the preferences and recommendations use, alphabetically.',
       responses: {
-        200: {
-          description: 'Every cuisine, alphabetically.',
-          content: { 'application/json': { schema: CuisineListSchema } },
-        },
+        200: jsonResponse(CuisineListSchema, 'Every cuisine, alphabetically.'),
         ...commonErrors,
       },
     }),
@@ -176,14 +191,7 @@ export function createApp(deps: AppDeps) {
   );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', bearerAuthScheme);
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'where2eat',
-      version: deps.version,
-      description: 'Groups vote on cuisines and get a recommendation.',
-    },
-  });
+  app.doc31('/openapi.json', openApiConfig(deps.version));
   app.get(
     '/docs',
     async function relaxCspForDocs(c, next) {

@@ -4,9 +4,9 @@ import type { Logger } from '@micro-app/telemetry';
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
 import { idempotencyKeys } from '../db/schema.js';
+import { IDEMPOTENCY_KEY_MAX, IdempotencyKey } from '../routes/schemas.js';
 import type { AppDatabase, AppEnv } from './types.js';
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const REPLAYED_HEADERS = ['content-type', 'location'];
 
 export interface IdempotencyOptions {
@@ -50,12 +50,12 @@ export function idempotency(
   return async function idempotencyMiddleware(c, next) {
     const key = c.req.header('Idempotency-Key');
     if (c.req.method !== 'POST' || key === undefined) return next();
-    if (!KEY_PATTERN.test(key)) {
+    if (!IdempotencyKey.safeParse(key).success) {
       throw new HttpProblem({
         status: 400,
         slug: 'invalid-idempotency-key',
         title: 'Invalid Idempotency-Key',
-        detail: 'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+        detail: `Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_MAX} visible ASCII characters.`,
       });
     }
     const body = await c.req.text();

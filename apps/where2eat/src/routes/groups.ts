@@ -9,13 +9,17 @@ import {
   AddMemberBody,
   CreateGroupBody,
   commonErrors,
+  createdResponse,
   GroupIdParams,
   GroupListSchema,
   GroupSchema,
+  headers,
   idempotencyHeader,
+  jsonResponse,
   ListGroupsQuery,
   MemberIdParams,
   MemberSchema,
+  noContentResponse,
   PreferencesBody,
   problem,
   RecommendationSchema,
@@ -28,10 +32,7 @@ export interface GroupRoutesOptions {
   chooseAlgorithm?: (c: Context<AppEnv>) => Algorithm;
 }
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
+const json = jsonResponse;
 const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { 'application/json': { schema } },
@@ -74,6 +75,12 @@ function requireOwner(group: GroupRow, caller: Caller, action: string): void {
 }
 
 const tags = ['groups'];
+
+/** 409 of a POST whose Idempotency-Key is still being processed by an earlier request. */
+const inProgress = problem(
+  'A request with the same Idempotency-Key is still in progress; retry after `Retry-After` seconds.',
+  { 'Retry-After': headers['Retry-After'](true) },
+);
 const read = scoped('groups:read');
 const write = scoped('groups:write');
 
@@ -88,9 +95,16 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       path: '/groups',
       tags,
       ...write,
+      operationId: 'createGroup',
       summary: 'Create a group; the caller becomes its owner',
+      description:
+        "Creates an empty group in the caller's tenant. Send an `Idempotency-Key` to make retries safe: a retry replays the first answer (`Idempotent-Replayed: true`) instead of creating a second group. Group creation has its own, stricter rate limit.",
       request: { headers: idempotencyHeader, body: jsonBody(CreateGroupBody) },
-      responses: { 201: json(GroupSchema, 'Created.'), ...commonErrors },
+      responses: {
+        201: createdResponse(GroupSchema, 'Created.'),
+        ...commonErrors,
+        409: inProgress,
+      },
     }),
     async (c) => {
       const { name } = c.req.valid('json');
@@ -106,7 +120,10 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       path: '/groups',
       tags,
       ...read,
+      operationId: 'listGroups',
       summary: "List the caller's tenant's groups, newest first",
+      description:
+        "A page of the groups of the caller's tenant, without their members; page with `limit` and `offset`.",
       request: { query: ListGroupsQuery },
       responses: { 200: json(GroupListSchema, 'A page of groups.'), ...commonErrors },
     }),
@@ -123,7 +140,9 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       path: '/groups/{groupId}',
       tags,
       ...read,
+      operationId: 'getGroup',
       summary: 'Get a group with its members and their preferences',
+      description: 'A group of another tenant answers 404, as one that does not exist.',
       request: { params: GroupIdParams },
       responses: { 200: json(GroupSchema, 'The group.'), ...commonErrors },
     }),
@@ -136,7 +155,9 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       path: '/groups/{groupId}',
       tags,
       ...write,
+      operationId: 'renameGroup',
       summary: 'Rename a group (owner only)',
+      description: "Only the group's owner may rename it; anyone else in the tenant gets 403.",
       request: { params: GroupIdParams, body: jsonBody(RenameGroupBody) },
       responses: {
         200: json(GroupSchema, 'Renamed.'),
@@ -160,10 +181,13 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       path: '/groups/{groupId}',
       tags,
       ...write,
+      operationId: 'deleteGroup',
       summary: 'Delete a group and its members (owner only)',
+      description:
+        'Deletes the group with its members and their preferences; an audit line records it.',
       request: { params: GroupIdParams },
       responses: {
-        204: { description: 'Deleted.' },
+        204: noContentResponse('Deleted.'),
         ...commonErrors,
         403: problem('Not allowed for the caller, the token lacks the scope, or names no tenant.'),
       },
@@ -183,13 +207,19 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       path: '/groups/{groupId}/members',
       tags,
       ...write,
+      operationId: 'addMember',
       summary: 'Add a member: the owner adds anyone, others may add only themselves',
+      description:
+        'Omit `userSub` to join as the caller; `null` adds a guest without an account, whom the owner votes for. A user is a member at most once (409). Send an `Idempotency-Key` to make retries safe.',
       request: { params: GroupIdParams, headers: idempotencyHeader, body: jsonBody(AddMemberBody) },
       responses: {
-        201: json(MemberSchema, 'Added.'),
+        201: createdResponse(MemberSchema, 'Added.'),
         ...commonErrors,
         403: problem('Not allowed for the caller, the token lacks the scope, or names no tenant.'),
-        409: problem('That user is already a member.'),
+        409: problem(
+          'That user is already a member, or a request with the same Idempotency-Key is still in progress (then retry after `Retry-After` seconds).',
+          { 'Retry-After': headers['Retry-After'](false) },
+        ),
       },
     }),
     async (c) => {
@@ -221,10 +251,12 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       path: '/groups/{groupId}/members/{memberId}',
       tags,
       ...write,
+      operationId: 'removeMember',
       summary: 'Remove a member (the owner, or the member themself)',
+      description: 'The owner removes anyone; a member may remove only themself.',
       request: { params: MemberIdParams },
       responses: {
-        204: { description: 'Removed.' },
+        204: noContentResponse('Removed.'),
         ...commonErrors,
         403: problem('Not allowed for the caller, the token lacks the scope, or names no tenant.'),
       },
@@ -248,6 +280,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       path: '/groups/{groupId}/members/{memberId}/preferences',
       tags,
       ...write,
+      operationId: 'setPreferences',
       summary: "Record a member's likes (most wanted first) and vetoes",
       description:
         'A member with an account votes only for themself; the owner votes for members without one.',
@@ -279,7 +312,10 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       path: '/groups/{groupId}/recommendation',
       tags,
       ...read,
+      operationId: 'getRecommendation',
       summary: "The group's recommended cuisine, with the full ranking",
+      description:
+        "Scores every cuisine from the members' likes (earlier is stronger) and drops any a member vetoed; `reason` says why there is no cuisine when there is none.",
       request: { params: GroupIdParams },
       responses: { 200: json(RecommendationSchema, 'The recommendation.'), ...commonErrors },
     }),

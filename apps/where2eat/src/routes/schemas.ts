@@ -22,14 +22,35 @@ export function text(base: z.ZodString = z.string()): z.ZodString {
   );
 }
 
-const name = text(z.string().trim()).min(1).max(80);
+/** Longest group or member name. */
+export const NAME_MAX = 80;
+/** Longest subject (`sub`) or tenant the app accepts from a token or a request. */
+export const SUBJECT_MAX = 255;
+/** Longest Idempotency-Key. */
+export const IDEMPOTENCY_KEY_MAX = 255;
+
+const name = text(z.string().trim()).min(1).max(NAME_MAX);
+/** A subject (`sub`) or tenant: from a token, or a member's `userSub` in a request. */
+export const Subject = text().min(1).max(SUBJECT_MAX);
+/** A string of a response body: bounded, and as free of control characters as the input was. */
+const out = (max: number) => text().max(max);
+/** A UUID; `max(36)` changes nothing it accepts and puts `maxLength` in the document. */
+const uuid = () => z.uuid().max(36);
+/** An RFC 3339 timestamp as the app writes it (`toISOString()`, 24 characters). */
+const timestamp = () => z.iso.datetime().max(32);
+/** Integers in the document say their format and bounds (OWASP API4). */
+const int32 = (min: number, max: number) =>
+  z.number().int().min(min).max(max).openapi({ format: 'int32' });
 
 export const GroupIdParams = z.object({
-  groupId: z.uuid().openapi({ param: { name: 'groupId', in: 'path' } }),
+  groupId: uuid().openapi({ param: { name: 'groupId', in: 'path' }, description: 'The group id.' }),
 });
 
 export const MemberIdParams = GroupIdParams.extend({
-  memberId: z.uuid().openapi({ param: { name: 'memberId', in: 'path' } }),
+  memberId: uuid().openapi({
+    param: { name: 'memberId', in: 'path' },
+    description: 'The member id.',
+  }),
 });
 
 export const CreateGroupBody = z
@@ -41,7 +62,7 @@ export const RenameGroupBody = z.strictObject({ name }).openapi('RenameGroup');
 export const AddMemberBody = z
   .strictObject({
     name: name.openapi({ example: 'Alice' }),
-    userSub: text().min(1).max(255).nullable().optional().openapi({
+    userSub: Subject.nullable().optional().openapi({
       description:
         'Subject of the user this member is. Omitted: the caller. null: a guest without an account.',
     }),
@@ -66,96 +87,232 @@ export const PreferencesBody = z
   })
   .openapi('Preferences');
 
+/** Largest page of `GET /v1/groups`. */
+export const PAGE_MAX = 100;
+/** Deepest offset of `GET /v1/groups`; beyond it, narrow the query instead. */
+export const OFFSET_MAX = 10_000;
+/** Most members a response lists (the app adds them one request at a time; this bounds the document). */
+export const MEMBERS_MAX = 1_000;
+
 export const ListGroupsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  offset: z.coerce.number().int().min(0).max(10_000).default(0),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(PAGE_MAX)
+    .default(20)
+    .openapi({ format: 'int32', description: 'Page size.' }),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(OFFSET_MAX)
+    .default(0)
+    .openapi({ format: 'int32', description: 'Groups to skip.' }),
 });
+
+const cuisines = () => z.array(CuisineSchema).max(CUISINES.length);
 
 export const MemberSchema = z
   .object({
-    id: z.uuid(),
-    name: z.string(),
-    userSub: z.string().nullable(),
-    likes: z.array(CuisineSchema),
-    vetoes: z.array(CuisineSchema),
+    id: uuid(),
+    name: out(NAME_MAX),
+    userSub: out(SUBJECT_MAX).nullable(),
+    likes: cuisines(),
+    vetoes: cuisines(),
   })
   .openapi('Member');
 
 export const GroupSchema = z
   .object({
-    id: z.uuid(),
-    name: z.string(),
-    ownerSub: z.string(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-    members: z.array(MemberSchema),
+    id: uuid(),
+    name: out(NAME_MAX),
+    ownerSub: out(SUBJECT_MAX),
+    createdAt: timestamp(),
+    updatedAt: timestamp(),
+    members: z.array(MemberSchema).max(MEMBERS_MAX),
   })
   .openapi('Group');
 
 export const GroupListSchema = z
   .object({
-    items: z.array(GroupSchema.omit({ members: true })),
-    limit: z.number().int(),
-    offset: z.number().int(),
+    items: z.array(GroupSchema.omit({ members: true })).max(PAGE_MAX),
+    limit: int32(1, PAGE_MAX),
+    offset: int32(0, OFFSET_MAX),
   })
   .openapi('GroupList');
 
 export const RecommendationSchema = z
   .object({
-    groupId: z.uuid(),
+    groupId: uuid(),
     algorithm: z.enum(['v1', 'v2']),
-    cuisine: CuisineSchema.nullable(),
+    // A union, not .nullable(): the generator renders a nullable $ref as allOf [ref, string|null],
+    // which no null satisfies.
+    cuisine: z.union([CuisineSchema, z.null()]),
     reason: z.enum(['best-score', 'no-members', 'all-vetoed', 'no-preferences']),
-    ranking: z.array(z.object({ cuisine: CuisineSchema, score: z.number(), likedBy: z.number() })),
-    vetoed: z.array(CuisineSchema),
+    ranking: z
+      .array(
+        z.object({
+          cuisine: CuisineSchema,
+          score: z.number(),
+          likedBy: int32(0, MEMBERS_MAX),
+        }),
+      )
+      .max(CUISINES.length),
+    vetoed: cuisines(),
   })
   .openapi('Recommendation');
 
 export const ProblemSchema = z
   .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    requestId: z.string().optional(),
+    type: z
+      .string()
+      .max(256)
+      .openapi({ format: 'uri-reference', example: 'urn:problem-type:validation-failed' }),
+    title: out(256),
+    status: int32(400, 599),
+    detail: out(2048).optional(),
+    instance: z.string().max(2048).openapi({ format: 'uri-reference' }).optional(),
+    requestId: out(256).optional(),
     errors: z
-      .array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() }))
+      .array(
+        z.object({
+          path: out(256),
+          message: out(1024),
+          code: out(64).optional(),
+        }),
+      )
+      .max(100)
       .optional(),
   })
   .openapi('Problem');
 
-/** A problem+json response for the OpenAPI document. */
-export const problem = (description: string) => ({
+type HeaderSpec = { description: string; required?: boolean; schema: Record<string, unknown> };
+const headerText = (description: string, required = false): HeaderSpec => ({
   description,
+  required,
+  // Visible ASCII and spaces: what a header field value holds.
+  schema: { type: 'string', maxLength: 1024, pattern: '^[ -~]*$' },
+});
+const seconds: Record<string, unknown> = {
+  type: 'integer',
+  format: 'int32',
+  minimum: 0,
+  maximum: 86_400,
+};
+
+/** Response headers of the API, as the app sends them. */
+export const headers = {
+  RateLimit: headerText(
+    'The quota left under the policy nearest its limit (IETF RateLimit header fields, e.g. `"user";r=97;t=42`). Sent on every answer that reached the rate limits: not on a refused token (401), a missing tenant (403) or a body over the limit (413).',
+  ),
+  'RateLimit-Policy': headerText(
+    'The policies that apply to the caller (e.g. `"user";q=100;w=60, "tenant";q=1000;w=60`); on the same answers as `RateLimit`.',
+  ),
+  'Retry-After': (required: boolean): HeaderSpec => ({
+    description: 'Seconds to wait before retrying.',
+    required,
+    schema: seconds,
+  }),
+  Location: {
+    description: 'Path of the created resource.',
+    required: true,
+    schema: { type: 'string', format: 'uri-reference', maxLength: 256 },
+  } satisfies HeaderSpec,
+  'Idempotent-Replayed': {
+    description:
+      '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.',
+    schema: { type: 'string', enum: ['true'] },
+  } satisfies HeaderSpec,
+  'WWW-Authenticate': (required: boolean): HeaderSpec =>
+    headerText(
+      'The Bearer challenge (RFC 6750): `error="invalid_token"` for a refused token, `error="insufficient_scope", scope="…"` naming the scope a token lacks.',
+      required,
+    ),
+  'X-Request-Id': headerText(
+    'Id of this request (yours, when you sent one): quote it in a report.',
+    true,
+  ),
+};
+
+const rateLimited = {
+  RateLimit: headers.RateLimit,
+  'RateLimit-Policy': headers['RateLimit-Policy'],
+};
+/** Headers of a successful answer of a `/v1` operation. */
+export const okHeaders = { ...rateLimited, 'X-Request-Id': headers['X-Request-Id'] };
+
+/** A problem+json response for the OpenAPI document, with the headers it carries. */
+export const problem = (description: string, extra: Record<string, HeaderSpec> = {}) => ({
+  description,
+  headers: { ...okHeaders, ...extra },
   content: { 'application/problem+json': { schema: ProblemSchema } },
 });
 
 /** Error responses every `/v1` route can give. */
 export const commonErrors = {
   400: problem('Malformed request (e.g. invalid JSON).'),
-  401: problem('Missing, expired or invalid bearer token (`WWW-Authenticate` says which).'),
+  401: problem('Missing, expired or invalid bearer token (`WWW-Authenticate` says which).', {
+    'WWW-Authenticate': headers['WWW-Authenticate'](true),
+  }),
   403: problem(
     "The token lacks the operation's scope (`WWW-Authenticate` names it) or names no tenant, or the caller may not do this.",
+    { 'WWW-Authenticate': headers['WWW-Authenticate'](false) },
   ),
   404: problem('Not found.'),
   413: problem('Body too large.'),
   422: problem('Validation failed; `errors` lists each field.'),
-  429: problem('A rate limit or quota is exhausted; retry after `Retry-After` seconds.'),
+  429: problem('A rate limit or quota is exhausted; retry after `Retry-After` seconds.', {
+    'Retry-After': headers['Retry-After'](true),
+  }),
   500: problem('Unexpected error; no internals are exposed.'),
-  503: problem('A dependency (database) is unavailable.'),
+  503: problem(
+    'A dependency (database) or the service is unavailable (maintenance); retry after `Retry-After` seconds.',
+    {
+      'Retry-After': headers['Retry-After'](false),
+    },
+  ),
   504: problem('The request timed out.'),
 } as const;
 
-export const idempotencyHeader = z.object({
-  'idempotency-key': text()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({
-      param: { name: 'idempotency-key', in: 'header' },
-      description: 'Retries with the same key replay the first response instead of creating again.',
-    }),
+/** A JSON answer of a `/v1` operation with its headers. */
+export const jsonResponse = <T extends z.ZodType>(
+  schema: T,
+  description: string,
+  extra: Record<string, HeaderSpec> = {},
+) => ({
+  description,
+  headers: { ...okHeaders, ...extra },
+  content: { 'application/json': { schema } },
 });
 
-export const CuisineListSchema = z.object({ items: z.array(CuisineSchema) }).openapi('CuisineList');
+/** A 201 answer: `Location` of the new resource, `Idempotent-Replayed` on a replay. */
+export const createdResponse = <T extends z.ZodType>(schema: T, description: string) =>
+  jsonResponse(schema, description, {
+    Location: headers.Location,
+    'Idempotent-Replayed': headers['Idempotent-Replayed'],
+  });
+
+/** A 204 answer of a `/v1` operation. */
+export const noContentResponse = (description: string) => ({ description, headers: okHeaders });
+
+/**
+ * An Idempotency-Key: 1 to 255 visible ASCII characters (no spaces). The idempotency middleware
+ * checks a key with this schema before the route runs, so the document and the check agree.
+ */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(IDEMPOTENCY_KEY_MAX)
+  .regex(/^[\x21-\x7e]*$/, 'must be visible ASCII characters');
+
+export const idempotencyHeader = z.object({
+  'idempotency-key': IdempotencyKey.optional().openapi({
+    param: { name: 'idempotency-key', in: 'header' },
+    description: 'Retries with the same key replay the first response instead of creating again.',
+  }),
+});
+
+export const CuisineListSchema = z
+  .object({ items: z.array(CuisineSchema).max(CUISINES.length) })
+  .openapi('CuisineList');

@@ -21,7 +21,10 @@ export const bearerAuthScheme = {
   scheme: 'bearer',
   bearerFormat: 'JWT',
   description: [
-    'An RFC 9068 access token (`typ: at+jwt`) from the identity provider, with `tenant` and the scope the operation names:',
+    'An RFC 9068 access token (`typ: at+jwt`) from the identity provider, signed with an asymmetric algorithm and verified as RFC8725 (JWT best current practices) recommends (the algorithm is pinned, never `none`; `iss`, `aud`, `exp` and `typ` are checked), with `sub`, `tenant` and the scope the operation names.',
+    'Each operation lists its scope in its security requirement (role names of a bearer scheme, as OpenAPI 3.1 allows): the API accepts such a token however it was obtained (client credentials, authorization code, token exchange).',
+    '',
+    'Scopes:',
     '',
     ...Object.entries(API_SCOPES).map(([scope, what]) => `- \`${scope}\`: ${what}`),
   ].join('\n'),
