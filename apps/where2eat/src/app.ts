@@ -30,6 +30,7 @@ import { groupRoutes } from './routes/groups.js';
 import {
   CuisineListSchema,
   commonErrors,
+  HEADER_COMPONENTS,
   jsonResponse,
   SUBJECT_MAX,
   Subject,
@@ -191,6 +192,9 @@ export function createApp(deps: AppDeps) {
   );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', bearerAuthScheme);
+  for (const [name, header] of Object.entries(HEADER_COMPONENTS)) {
+    app.openAPIRegistry.registerComponent('headers', name, header);
+  }
   app.doc31('/openapi.json', openApiConfig(deps.version));
   app.get(
     '/docs',

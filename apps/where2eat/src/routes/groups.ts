@@ -13,7 +13,6 @@ import {
   GroupIdParams,
   GroupListSchema,
   GroupSchema,
-  headers,
   idempotencyHeader,
   jsonResponse,
   ListGroupsQuery,
@@ -79,7 +78,7 @@ const tags = ['groups'];
 /** 409 of a POST whose Idempotency-Key is still being processed by an earlier request. */
 const inProgress = problem(
   'A request with the same Idempotency-Key is still in progress; retry after `Retry-After` seconds.',
-  { 'Retry-After': headers['Retry-After'](true) },
+  ['Retry-After'],
 );
 const read = scoped('groups:read');
 const write = scoped('groups:write');
@@ -218,7 +217,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
         403: problem('Not allowed for the caller, the token lacks the scope, or names no tenant.'),
         409: problem(
           'That user is already a member, or a request with the same Idempotency-Key is still in progress (then retry after `Retry-After` seconds).',
-          { 'Retry-After': headers['Retry-After'](false) },
+          ['Retry-After'],
         ),
       },
     }),

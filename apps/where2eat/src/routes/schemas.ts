@@ -168,7 +168,7 @@ export const ProblemSchema = z
     type: z
       .string()
       .max(256)
-      .openapi({ format: 'uri-reference', example: 'urn:problem-type:validation-failed' }),
+      .openapi({ format: 'uri-reference', example: 'urn:problem-type:validation-error' }),
     title: out(256),
     status: int32(400, 599),
     detail: out(2048).optional(),
@@ -187,90 +187,96 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
-type HeaderSpec = { description: string; required?: boolean; schema: Record<string, unknown> };
+/** An OpenAPI Header Object, as narrow as the registry's type wants it. */
+type HeaderSpec = {
+  description: string;
+  required?: boolean;
+  schema: {
+    type: 'string' | 'integer';
+    format?: string;
+    maxLength?: number;
+    pattern?: string;
+    enum?: string[];
+    minimum?: number;
+    maximum?: number;
+  };
+};
 const headerText = (description: string, required = false): HeaderSpec => ({
   description,
   required,
   // Visible ASCII and spaces: what a header field value holds.
   schema: { type: 'string', maxLength: 1024, pattern: '^[ -~]*$' },
 });
-const seconds: Record<string, unknown> = {
-  type: 'integer',
-  format: 'int32',
-  minimum: 0,
-  maximum: 86_400,
-};
 
-/** Response headers of the API, as the app sends them. */
-export const headers = {
+/**
+ * Response headers of the API, as the app sends them: `components.headers` of the document
+ * (registered by `createApp`), referenced by each response that carries them.
+ */
+export const HEADER_COMPONENTS = {
   RateLimit: headerText(
-    'The quota left under the policy nearest its limit (IETF RateLimit header fields, e.g. `"user";r=97;t=42`). Sent on every answer that reached the rate limits: not on a refused token (401), a missing tenant (403) or a body over the limit (413).',
+    'The quota left under the policy nearest its limit (IETF RateLimit header fields, e.g. `"user";r=97;t=42`). Sent on every answer that reached the rate limits: not on a refused token (401), a missing tenant (403), a body over the limit (413) or an Idempotency-Key replay.',
   ),
   'RateLimit-Policy': headerText(
     'The policies that apply to the caller (e.g. `"user";q=100;w=60, "tenant";q=1000;w=60`); on the same answers as `RateLimit`.',
   ),
-  'Retry-After': (required: boolean): HeaderSpec => ({
-    description: 'Seconds to wait before retrying.',
-    required,
-    schema: seconds,
-  }),
+  'Retry-After': {
+    description:
+      'Seconds to wait before retrying: on every 429, on a 409 while the same Idempotency-Key is in progress, and on a 503.',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86_400 },
+  },
   Location: {
     description: 'Path of the created resource.',
     required: true,
     schema: { type: 'string', format: 'uri-reference', maxLength: 256 },
-  } satisfies HeaderSpec,
+  },
   'Idempotent-Replayed': {
     description:
       '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.',
     schema: { type: 'string', enum: ['true'] },
-  } satisfies HeaderSpec,
-  'WWW-Authenticate': (required: boolean): HeaderSpec =>
-    headerText(
-      'The Bearer challenge (RFC 6750): `error="invalid_token"` for a refused token, `error="insufficient_scope", scope="…"` naming the scope a token lacks.',
-      required,
-    ),
+  },
+  'WWW-Authenticate': headerText(
+    'The Bearer challenge (RFC 6750), on every 401: `error="invalid_token"` for a refused token; on a 403 `error="insufficient_scope", scope="…"` names the scope the token lacks.',
+  ),
   'X-Request-Id': headerText(
     'Id of this request (yours, when you sent one): quote it in a report.',
     true,
   ),
-};
+} satisfies Record<string, HeaderSpec>;
 
-const rateLimited = {
-  RateLimit: headers.RateLimit,
-  'RateLimit-Policy': headers['RateLimit-Policy'],
-};
-/** Headers of a successful answer of a `/v1` operation. */
-export const okHeaders = { ...rateLimited, 'X-Request-Id': headers['X-Request-Id'] };
+export type HeaderName = keyof typeof HEADER_COMPONENTS;
+const refs = (...names: HeaderName[]) =>
+  Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+
+/** Headers of every answer of a `/v1` operation. */
+const COMMON_HEADERS: HeaderName[] = ['RateLimit', 'RateLimit-Policy', 'X-Request-Id'];
 
 /** A problem+json response for the OpenAPI document, with the headers it carries. */
-export const problem = (description: string, extra: Record<string, HeaderSpec> = {}) => ({
+export const problem = (description: string, extra: HeaderName[] = []) => ({
   description,
-  headers: { ...okHeaders, ...extra },
+  headers: refs(...COMMON_HEADERS, ...extra),
   content: { 'application/problem+json': { schema: ProblemSchema } },
 });
 
 /** Error responses every `/v1` route can give. */
 export const commonErrors = {
   400: problem('Malformed request (e.g. invalid JSON).'),
-  401: problem('Missing, expired or invalid bearer token (`WWW-Authenticate` says which).', {
-    'WWW-Authenticate': headers['WWW-Authenticate'](true),
-  }),
+  401: problem('Missing, expired or invalid bearer token (`WWW-Authenticate` says which).', [
+    'WWW-Authenticate',
+  ]),
   403: problem(
     "The token lacks the operation's scope (`WWW-Authenticate` names it) or names no tenant, or the caller may not do this.",
-    { 'WWW-Authenticate': headers['WWW-Authenticate'](false) },
+    ['WWW-Authenticate'],
   ),
   404: problem('Not found.'),
   413: problem('Body too large.'),
   422: problem('Validation failed; `errors` lists each field.'),
-  429: problem('A rate limit or quota is exhausted; retry after `Retry-After` seconds.', {
-    'Retry-After': headers['Retry-After'](true),
-  }),
+  429: problem('A rate limit or quota is exhausted; retry after `Retry-After` seconds.', [
+    'Retry-After',
+  ]),
   500: problem('Unexpected error; no internals are exposed.'),
   503: problem(
     'A dependency (database) or the service is unavailable (maintenance); retry after `Retry-After` seconds.',
-    {
-      'Retry-After': headers['Retry-After'](false),
-    },
+    ['Retry-After'],
   ),
   504: problem('The request timed out.'),
 } as const;
@@ -279,22 +285,22 @@ export const commonErrors = {
 export const jsonResponse = <T extends z.ZodType>(
   schema: T,
   description: string,
-  extra: Record<string, HeaderSpec> = {},
+  extra: HeaderName[] = [],
 ) => ({
   description,
-  headers: { ...okHeaders, ...extra },
+  headers: refs(...COMMON_HEADERS, ...extra),
   content: { 'application/json': { schema } },
 });
 
 /** A 201 answer: `Location` of the new resource, `Idempotent-Replayed` on a replay. */
 export const createdResponse = <T extends z.ZodType>(schema: T, description: string) =>
-  jsonResponse(schema, description, {
-    Location: headers.Location,
-    'Idempotent-Replayed': headers['Idempotent-Replayed'],
-  });
+  jsonResponse(schema, description, ['Location', 'Idempotent-Replayed']);
 
 /** A 204 answer of a `/v1` operation. */
-export const noContentResponse = (description: string) => ({ description, headers: okHeaders });
+export const noContentResponse = (description: string) => ({
+  description,
+  headers: refs(...COMMON_HEADERS),
+});
 
 /**
  * An Idempotency-Key: 1 to 255 visible ASCII characters (no spaces). The idempotency middleware
