@@ -13,14 +13,14 @@ const text = `${JSON.stringify(document, null, 2)}\n`;
 if (existsSync(FILE)) {
   const previous = readFileSync(FILE, 'utf8');
   if (previous === text) {
-    console.log('openapi.json is up to date');
+    process.stdout.write('openapi.json is up to date\n');
     process.exit(0);
   }
   const report = compareDocuments(JSON.parse(previous), document);
-  console.log(formatReport(report, 'openapi.json'));
+  process.stdout.write(`${formatReport(report, 'openapi.json')}\n`);
   if (!report.ok) process.exit(1);
 }
 writeFileSync(FILE, text);
-console.log(
-  `wrote openapi.json (${document.info && (document.info as { version: string }).version})`,
+process.stdout.write(
+  `wrote openapi.json (${String((document.info as { version?: unknown }).version)})\n`,
 );
