@@ -342,7 +342,7 @@ describe('rendered app', () => {
 
   it('leaves no template syntax and writes free text unescaped', () => {
     for (const f of files) expect(f.content, f.path).not.toMatch(/\{\{|\}\}|&amp;|&#x/);
-    expect(file('apps/lunch-poll/src/app.ts')).toContain(
+    expect(file('apps/lunch-poll/src/openapi.ts')).toContain(
       "description: 'Polls & votes: where to eat (today)'",
     );
     expect(file('apps/lunch-poll/README.md')).toContain('Polls & votes: where to eat (today)');

@@ -320,6 +320,7 @@ export const APP_DEPENDENCIES = [
   'zod',
 ] as const;
 export const APP_DEV_DEPENDENCIES = [
+  '~api-contract',
   '~dev-idp',
   '@pact-foundation/pact',
   '@types/k6',
@@ -391,6 +392,7 @@ export function appPackageJson(root: string, answers: AppAnswers): string {
       lint: 'biome check .',
       test: 'vitest run --maxWorkers=50% --testTimeout=30000 --hookTimeout=60000',
       'test:contract': 'vitest run src/contract --testTimeout=30000 --hookTimeout=60000',
+      openapi: 'tsx src/openapi-cli.ts',
     },
     devDependencies: sortKeys(dependencyRanges(root, APP_DEV_DEPENDENCIES)),
     dependencies: sortKeys(dependencyRanges(root, APP_DEPENDENCIES)),

@@ -13,6 +13,7 @@ import {
   planApp,
   resolveAnswers,
   templateData,
+  workspaceScope,
   writePlan,
 } from './app-generator.js';
 
@@ -137,6 +138,15 @@ export default function generator(plop: PlopTypes.NodePlopAPI): void {
           throw new Error(`npm install exited with ${status}; run it again before npm test`);
         }
         return 'npm install linked the new workspace';
+      },
+      function writeOpenApiDocument(answers) {
+        const pkg = `${workspaceScope(root)}/${answers.name}`;
+        if (answers.install === false) {
+          return `skipped openapi.json: after npm install, run npm run openapi -w ${pkg}`;
+        }
+        const status = run(root, 'npm', ['run', '--silent', 'openapi', '-w', pkg], 120_000);
+        if (status !== 0) throw new Error(`npm run openapi exited with ${status}`);
+        return 'wrote openapi.json (npm run api:check lints it)';
       },
     ],
   });

@@ -121,9 +121,20 @@ describe.runIf(TREE_TESTS)('npm run gen:app in a copy of the repository', () => 
       for (const task of ['build', 'typecheck', 'test', 'lint']) {
         expect(result.output).toContain(`${pkg}:${task}:`);
       }
-      expect(result.output).toMatch(new RegExp(`${pkg}:test: .*Test Files .*3 passed`));
+      expect(result.output).toMatch(new RegExp(`${pkg}:test: .*Test Files .*4 passed`));
     },
     26 * MINUTE,
+  );
+
+  it(
+    'has an OpenAPI document that passes the same API contract check as where2eat',
+    async () => {
+      expect(existsSync(inCopy(`apps/${NAME}/openapi.json`))).toBe(true);
+      const result = await run('npm', ['run', '--silent', 'api:check'], 5 * MINUTE);
+      expect(result.status, result.output).toBe(0);
+      expect(result.output).toContain(`apps/${NAME}/openapi.json: spectral (OWASP ruleset) passed`);
+    },
+    6 * MINUTE,
   );
 
   it(
