@@ -108,7 +108,8 @@ describe('SLO rules', () => {
   });
 
   it('alerts on two windows per burn rate: 1h/5m at 14.4x pages, 6h/30m at 6x tickets', () => {
-    expect(alerts.map((a) => a.alert).sort()).toEqual([
+    const burnAlerts = alerts.filter((a) => a.labels?.burn_rate !== undefined);
+    expect(burnAlerts.map((a) => a.alert).sort()).toEqual([
       'Where2eatAvailabilityFastBurn',
       'Where2eatAvailabilitySlowBurn',
       'Where2eatRecommendationLatencyFastBurn',
@@ -118,7 +119,7 @@ describe('SLO rules', () => {
       'where2eat-availability': '0.001',
       'where2eat-recommendation-latency': '0.05',
     };
-    for (const alert of alerts) {
+    for (const alert of burnAlerts) {
       const fast = alert.alert?.endsWith('FastBurn');
       const [factor, long, short, severity] = fast
         ? ['14.4', '1h', '5m', 'page']
@@ -134,6 +135,15 @@ describe('SLO rules', () => {
       expect(alert.annotations?.summary).toBeTruthy();
       expect(alert.annotations?.runbook_url).toMatch(/^docs\/slo\.md#/);
     }
+  });
+
+  it('alerts on missing data: no request metrics pages, a failing scrape tickets', () => {
+    const other = alerts.filter((a) => a.labels?.burn_rate === undefined);
+    expect(Object.fromEntries(other.map((a) => [a.alert, a.labels?.severity]))).toEqual({
+      Where2eatMetricsAbsent: 'page',
+      Where2eatScrapeFailing: 'ticket',
+    });
+    for (const alert of other) expect(alert.annotations?.runbook_url).toMatch(/^docs\/slo\.md#/);
   });
 
   it('reads the OpenTelemetry HTTP histogram by its Prometheus names and labels', () => {

@@ -36,6 +36,10 @@ export function childEnv(
       continue;
     }
     if (key === 'npm_config_local_prefix' || key === 'npm_config_call') continue;
+    // npm run / npx pass their allow-scripts setting on, empty, which lets a child npm install
+    // run every dependency's install scripts; a copy installs under the project's allowScripts
+    // like a fresh clone does.
+    if (key === 'npm_config_allow_scripts') continue;
     out[key] = value;
   }
   return { ...out, ...extra };
