@@ -27,6 +27,7 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-# Debian's prometheus package starts a server on :9090 where an init system runs; checks start
-# their own Prometheus on a free port.
+# Debian's prometheus and alertmanager packages start servers (:9090, :9093) where an init system
+# runs; checks start their own on free ports.
 $sudo pkill -x prometheus 2>/dev/null || true
+$sudo pkill -x prometheus-alertmanager 2>/dev/null || true
