@@ -27,6 +27,7 @@ import { apiLimits, groupCreateLimit, type RateLimitSettings } from './http/limi
 import type { AppDatabase, AppEnv, AppVariables } from './http/types.js';
 import { openApiConfig } from './openapi.js';
 import { groupRoutes } from './routes/groups.js';
+import { meRoutes } from './routes/me.js';
 import {
   CuisineListSchema,
   commonErrors,
@@ -184,6 +185,7 @@ export function createApp(deps: AppDeps) {
     }),
     (c) => c.json({ items: [...CUISINES] }, 200),
   );
+  app.route('/v1', meRoutes());
   app.route(
     '/v1',
     groupRoutes({

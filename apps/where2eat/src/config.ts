@@ -51,6 +51,7 @@ const schema = z
     LOG_PRETTY: bool.optional(),
     IDEMPOTENCY_KEY_TTL_SECONDS: int(60, 2_592_000).default(86_400),
     IDEMPOTENCY_PRUNE_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
+    DATA_RETENTION_DAYS: int(0, 36_500).default(365),
 
     // Auth: the dev OpenID provider (apps/dev-idp) unless pointed at the real IdP.
     AUTH_ISSUER: httpUrl.optional(),

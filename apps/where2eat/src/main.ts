@@ -4,6 +4,7 @@ import { createLifecycle } from '@micro-app/server';
 import { serveGracefully } from '@micro-app/server/node';
 import { createApp } from './app.js';
 import { flagRegistry } from './flags.js';
+import { pruneInactiveGroups } from './groups/repository.js';
 import { pruneIdempotencyKeys } from './http/idempotency.js';
 import { telemetry } from './instrumentation.js';
 import {
@@ -77,12 +78,21 @@ const app = createApp({
   },
 });
 
-// Expired Idempotency-Keys are deleted on every instance in turn; deleting twice is harmless.
+// Expired Idempotency-Keys, and groups inactive beyond DATA_RETENTION_DAYS (docs/data.md), are
+// deleted on every instance in turn; deleting twice is harmless.
 const pruning = setInterval(() => {
   pruneIdempotencyKeys(database.db, { ttlMs: config.IDEMPOTENCY_KEY_TTL_SECONDS * 1000 }).then(
     (deleted) => deleted > 0 && logger.info({ deleted }, 'expired idempotency keys pruned'),
     (err: unknown) => logger.warn({ err }, 'pruning idempotency keys failed; retrying next time'),
   );
+  if (config.DATA_RETENTION_DAYS > 0) {
+    pruneInactiveGroups(database.db, { inactiveMs: config.DATA_RETENTION_DAYS * 86_400_000 }).then(
+      (deleted) =>
+        deleted > 0 &&
+        logger.info({ deleted, event: 'retention.groups_deleted' }, 'inactive groups deleted'),
+      (err: unknown) => logger.warn({ err }, 'deleting inactive groups failed; retrying next time'),
+    );
+  }
 }, config.IDEMPOTENCY_PRUNE_INTERVAL_MS);
 pruning.unref();
 

@@ -27,6 +27,7 @@ export function openApiConfig(version: string) {
         name: 'groups',
         description: 'Groups of one tenant, their members, preferences and recommendation.',
       },
+      { name: 'me', description: "The caller's own data: its erasure." },
     ],
   };
 }

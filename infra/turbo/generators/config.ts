@@ -142,10 +142,17 @@ export default function generator(plop: PlopTypes.NodePlopAPI): void {
       function writeOpenApiDocument(answers) {
         const pkg = `${workspaceScope(root)}/${answers.name}`;
         if (answers.install === false) {
-          return `skipped openapi.json: after npm install, run npm run openapi -w ${pkg}`;
+          return `skipped openapi.json: after npm install, run npx turbo run openapi --filter=${pkg}`;
         }
-        const status = run(root, 'npm', ['run', '--silent', 'openapi', '-w', pkg], 120_000);
-        if (status !== 0) throw new Error(`npm run openapi exited with ${status}`);
+        // turbo builds the workspace packages the app imports first (cached when built).
+        process.stdout.write('building the shared packages and rendering openapi.json…\n');
+        const status = run(
+          root,
+          'npx',
+          ['turbo', 'run', 'openapi', `--filter=${pkg}`, '--output-logs=errors-only'],
+          INSTALL_TIMEOUT_MS,
+        );
+        if (status !== 0) throw new Error(`turbo run openapi exited with ${status}`);
         return 'wrote openapi.json (npm run api:check lints it)';
       },
     ],

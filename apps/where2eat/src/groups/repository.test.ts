@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../db/schema.js';
 import type { AppDatabase } from '../http/types.js';
 import { MIGRATIONS_FOLDER } from '../runtime.js';
-import { type GroupRepository, type GroupWithMembers, groupRepository } from './repository.js';
+import {
+  type GroupRepository,
+  type GroupWithMembers,
+  groupRepository,
+  pruneInactiveGroups,
+} from './repository.js';
 
 // Every statement of the repository is scoped to the caller's tenant by itself, not because the
 // routes happen to call `find` first: here a caller of another tenant uses the group's real ids
@@ -93,5 +98,49 @@ describe('groupRepository', () => {
     expect(
       await db.select().from(schema.members).where(eq(schema.members.groupId, group.id)),
     ).toEqual([]);
+  });
+});
+
+describe('pruneInactiveGroups (retention)', () => {
+  it('deletes groups where nothing changed for the period, keeps those with a recent change', async () => {
+    const testDb = await createTestDatabase(process.env.DATABASE_URL);
+    const database = createDb({ schema, url: testDb.url });
+    try {
+      await database.migrate(MIGRATIONS_FOLDER);
+      const repo = groupRepository(database.db, { sub: 'alice', tenant: 'acme' });
+      const stale = await repo.create('Stale');
+      await repo.addMember(stale.id, { name: 'Alice', userSub: 'alice' });
+      const voted = await repo.create('Old group, recent vote');
+      const member = await repo.addMember(voted.id, { name: 'Alice', userSub: 'alice' });
+      const fresh = await repo.create('Fresh');
+      const DAY = 86_400_000;
+      const old = new Date(Date.now() - 400 * DAY);
+      // Age everything but the vote and the fresh group.
+      for (const id of [stale.id, voted.id]) {
+        await database.db
+          .update(schema.groups)
+          .set({ updatedAt: old })
+          .where(eq(schema.groups.id, id));
+        await database.db
+          .update(schema.members)
+          .set({ updatedAt: old })
+          .where(eq(schema.members.groupId, id));
+      }
+      await repo.setPreferences(voted.id, member?.id ?? '', { likes: ['thai'], vetoes: [] });
+
+      expect(await pruneInactiveGroups(database.db, { inactiveMs: 365 * DAY, batchSize: 1 })).toBe(
+        1,
+      );
+      const left = (await repo.list({ limit: 10, offset: 0 })).map((g) => g.name).sort();
+      expect(left).toEqual(['Fresh', 'Old group, recent vote']);
+      expect(
+        await database.db.select().from(schema.members).where(eq(schema.members.groupId, stale.id)),
+      ).toEqual([]);
+      expect(fresh.id).toBeDefined();
+      expect(await pruneInactiveGroups(database.db, { inactiveMs: 365 * DAY })).toBe(0);
+    } finally {
+      await database.close();
+      await testDb.drop();
+    }
   });
 });

@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import { groups, members } from '../db/schema.js';
+import { and, asc, desc, eq, gte, inArray, lt, notExists, sql } from 'drizzle-orm';
+import { groups, idempotencyKeys, members } from '../db/schema.js';
 import type { Cuisine } from '../domain/cuisines.js';
 import type { AppDatabase, Caller } from '../http/types.js';
 
@@ -28,6 +28,19 @@ export interface GroupRepository {
     memberId: string,
     preferences: { likes: Cuisine[]; vetoes: Cuisine[] },
   ): Promise<MemberRow | undefined>;
+  /**
+   * Erases the caller's personal data in their tenant, in one transaction: the groups they own
+   * (with those groups' members), their memberships with their preferences in other groups, and
+   * the responses stored for their Idempotency-Keys.
+   */
+  eraseCaller(): Promise<ErasureCounts>;
+}
+
+/** What {@link GroupRepository.eraseCaller} deleted. */
+export interface ErasureCounts {
+  groups: number;
+  memberships: number;
+  idempotencyKeys: number;
 }
 
 /**
@@ -118,6 +131,32 @@ export function groupRepository(db: AppDatabase, caller: Caller): GroupRepositor
       return removed.length > 0;
     },
 
+    eraseCaller() {
+      return db.transaction(async (tx) => {
+        const owned = await tx
+          .delete(groups)
+          .where(and(eq(groups.tenantId, caller.tenant), eq(groups.ownerSub, caller.sub)))
+          .returning({ id: groups.id });
+        const tenantGroups = tx
+          .select({ id: groups.id })
+          .from(groups)
+          .where(eq(groups.tenantId, caller.tenant));
+        const memberships = await tx
+          .delete(members)
+          .where(and(eq(members.userSub, caller.sub), inArray(members.groupId, tenantGroups)))
+          .returning({ id: members.id });
+        const keys = await tx
+          .delete(idempotencyKeys)
+          .where(eq(idempotencyKeys.scope, `${caller.tenant}/${caller.sub}`))
+          .returning({ key: idempotencyKeys.key });
+        return {
+          groups: owned.length,
+          memberships: memberships.length,
+          idempotencyKeys: keys.length,
+        };
+      });
+    },
+
     async setPreferences(groupId, memberId, preferences) {
       const [row] = await db
         .update(members)
@@ -127,4 +166,42 @@ export function groupRepository(db: AppDatabase, caller: Caller): GroupRepositor
       return row;
     },
   };
+}
+
+/**
+ * Retention: deletes groups (with their members) of every tenant where nothing changed for
+ * `inactiveMs` (neither the group nor any member or preference), in batches, and returns how
+ * many. Run it on a schedule (main.ts: every `IDEMPOTENCY_PRUNE_INTERVAL_MS`, with
+ * `DATA_RETENTION_DAYS`); several instances running it at once is harmless.
+ */
+export async function pruneInactiveGroups(
+  db: AppDatabase,
+  options: { inactiveMs: number; batchSize?: number; now?: Date },
+): Promise<number> {
+  const { inactiveMs, batchSize = 500, now = new Date() } = options;
+  const cutoff = new Date(now.getTime() - inactiveMs);
+  let total = 0;
+  for (;;) {
+    const stale = db
+      .select({ id: groups.id })
+      .from(groups)
+      .where(
+        and(
+          lt(groups.updatedAt, cutoff),
+          notExists(
+            db
+              .select({ one: sql`1` })
+              .from(members)
+              .where(and(eq(members.groupId, groups.id), gte(members.updatedAt, cutoff))),
+          ),
+        ),
+      )
+      .limit(batchSize);
+    const deleted = await db
+      .delete(groups)
+      .where(inArray(groups.id, stale))
+      .returning({ id: groups.id });
+    total += deleted.length;
+    if (deleted.length < batchSize) return total;
+  }
 }

@@ -19,6 +19,8 @@ interface Call {
   path: string;
   body?: unknown;
   scope: keyof typeof API_SCOPES;
+  /** The success status, when not the method's usual one. */
+  ok?: number;
 }
 
 async function rowCounts(t: TestApp) {
@@ -63,6 +65,8 @@ describe('scopes', () => {
       scope: 'groups:write',
     },
     { method: 'DELETE', path: `/v1/groups/${groupId}`, scope: 'groups:write' },
+    // Last: it erases what the caller owns.
+    { method: 'DELETE', path: '/v1/me', scope: 'groups:write', ok: 200 },
   ];
 
   const send = (call: Call, token: string) =>
@@ -92,7 +96,7 @@ describe('scopes', () => {
   it('answers a read-only token with 403 insufficient_scope on every write route and writes nothing', async () => {
     const before = await rowCounts(t);
     const writes = operations().filter((op) => op.scope === 'groups:write');
-    expect(writes).toHaveLength(6);
+    expect(writes).toHaveLength(7);
     for (const call of writes) {
       const res = await send(call, tokens.readOnly);
       expect(res.status, `${call.method} ${call.path}`).toBe(403);
@@ -131,9 +135,12 @@ describe('scopes', () => {
     const expected: Record<string, number> = { GET: 200, POST: 201, PATCH: 200, PUT: 200 };
     for (const call of operations()) {
       const res = await send(call, tokens.full);
-      expect(res.status, `${call.method} ${call.path}`).toBe(expected[call.method] ?? 204);
+      expect(res.status, `${call.method} ${call.path}`).toBe(
+        call.ok ?? expected[call.method] ?? 204,
+      );
     }
-    expect(await rowCounts(t)).toMatchObject({ groups: 1 });
+    // The group POST created was erased with its owner by DELETE /v1/me.
+    expect(await rowCounts(t)).toMatchObject({ groups: 0 });
   });
 
   it('declares the scope of every operation in the OpenAPI document, and the scheme lists them', async () => {
