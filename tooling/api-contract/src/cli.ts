@@ -81,15 +81,21 @@ function readJson(file: string): unknown {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
-function check(baseRef: string): number {
-  const known = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${baseRef}^{commit}`], {
-    cwd: ROOT,
-  });
-  if (known.status !== 0) {
-    console.error(
-      `api-contract: ${baseRef} is not a commit here (a shallow clone needs fetch-depth: 0)`,
-    );
-    return 2;
+function check(baseRef: string | undefined): number {
+  // Without a git history (an exported tree) there is no baseline; an asked-for ref must exist.
+  const inGit =
+    spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: ROOT }).status === 0;
+  const ref = baseRef ?? (inGit ? 'HEAD' : undefined);
+  if (ref !== undefined) {
+    const known = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+      cwd: ROOT,
+    });
+    if (known.status !== 0) {
+      console.error(
+        `api-contract: ${ref} is not a commit here (a shallow clone needs fetch-depth: 0)`,
+      );
+      return 2;
+    }
   }
   const documents = appDocuments();
   if (documents.length === 0) {
@@ -103,13 +109,17 @@ function check(baseRef: string): number {
     console.log(`${label}: spectral (OWASP ruleset) ${linted.status === 0 ? 'passed' : 'FAILED'}`);
     if (linted.output) console.log(linted.output.replace(/^/gm, '  '));
     if (linted.status !== 0) failed++;
-    const base = atRef(baseRef, document);
+    if (ref === undefined) {
+      console.log(`${label}: not in a git repository, so no compatibility baseline`);
+      continue;
+    }
+    const base = atRef(ref, document);
     if (base === undefined) {
-      console.log(`${label}: not in ${baseRef}, so no compatibility baseline (a new document)`);
+      console.log(`${label}: not in ${ref}, so no compatibility baseline (a new document)`);
       continue;
     }
     const report = compareDocuments(JSON.parse(base), readJson(document));
-    console.log(formatReport(report, `${label} against ${baseRef}`));
+    console.log(formatReport(report, `${label} against ${ref}`));
     if (!report.ok) failed++;
   }
   return failed === 0 ? 0 : 1;
@@ -120,9 +130,8 @@ function main(argv: string[]): number {
   switch (command) {
     case 'check': {
       const at = args.indexOf('--base');
-      const ref = at >= 0 ? args[at + 1] : process.env.API_BASE_REF || 'HEAD';
-      if (!ref) throw new Error('--base needs a git ref');
-      return check(ref);
+      if (at >= 0 && !args[at + 1]) throw new Error('--base needs a git ref');
+      return check(at >= 0 ? args[at + 1] : process.env.API_BASE_REF || undefined);
     }
     case 'lint': {
       let status = 0;
