@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { jwtAuth } from '@micro-app/auth';
 import { isConnectionError, schemaReadiness } from '@micro-app/db';
 import { type Flags, flagsMiddleware, killSwitch } from '@micro-app/flags';
+import type { Outbound } from '@micro-app/outbound';
 import {
   guardrails,
   HttpProblem,
@@ -14,7 +15,7 @@ import {
 } from '@micro-app/server';
 import { type Logger, telemetryMiddleware } from '@micro-app/telemetry';
 import { Scalar } from '@scalar/hono-api-reference';
-import { CUISINES } from './domain/cuisines.js';
+import { CUISINES, type Cuisine } from './domain/cuisines.js';
 import type { AppFlag } from './flags.js';
 import { groupRepository } from './groups/repository.js';
 import {
@@ -26,6 +27,7 @@ import { type IdempotencyOptions, idempotency } from './http/idempotency.js';
 import { apiLimits, groupCreateLimit, type RateLimitSettings } from './http/limits.js';
 import type { AppDatabase, AppEnv, AppVariables } from './http/types.js';
 import { openApiConfig } from './openapi.js';
+import type { Restaurant } from './restaurants/provider.js';
 import { groupRoutes } from './routes/groups.js';
 import { meRoutes } from './routes/me.js';
 import {
@@ -71,6 +73,8 @@ export interface AppDeps {
   version: string;
   /** Idempotency-Key retention; see `idempotency()`. Default: keys replay for 24 h. */
   idempotency?: Omit<IdempotencyOptions, 'logger'>;
+  /** Restaurant suggestions for recommendations (flag `restaurant-suggestions`). Default: none. */
+  restaurants?: Outbound<Cuisine, Restaurant[]> | undefined;
   /** Deliberate 500s and latency on /v1 (drills and tests only; off when unset). */
   faultInjection?: FaultInjectionOptions | undefined;
 }
@@ -100,7 +104,7 @@ const DOCS_CSP =
  * rate limits → feature flags (maintenance kill switch) → fault injection (when on) → route.
  */
 export function createApp(deps: AppDeps) {
-  const { db, logger, lifecycle, flags } = deps;
+  const { db, logger, lifecycle, flags, restaurants } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(...guardrails({ bodyLimitBytes: deps.bodyLimitBytes, timeoutMs: deps.requestTimeoutMs }));
@@ -190,6 +194,23 @@ export function createApp(deps: AppDeps) {
     '/v1',
     groupRoutes({
       chooseAlgorithm: (c) => (c.var.flags.isEnabled('recommendation-v2') ? 'v2' : 'v1'),
+      ...(restaurants
+        ? {
+            suggest: async (c, cuisine) => {
+              if (!c.var.flags.isEnabled('restaurant-suggestions')) return undefined;
+              const found = await restaurants.call(cuisine, {
+                tenant: c.var.caller.tenant,
+                signal: c.req.raw.signal,
+              });
+              if (found.ok) return { status: 'ok', source: found.source, restaurants: found.value };
+              c.var.logger.warn(
+                { provider: 'restaurants', reason: found.reason },
+                'restaurant suggestions unavailable; answering without them',
+              );
+              return { status: found.reason, restaurants: [] };
+            },
+          }
+        : {}),
     }),
   );
 

@@ -85,6 +85,13 @@ const schema = z
     TRACES_SAMPLE_RATIO: z.coerce.number().min(0).max(1).optional(),
     DEPLOY_ENV: z.string().min(1).optional(),
 
+    // Restaurant suggestions (flag restaurant-suggestions): which provider, and its guards.
+    RESTAURANTS_PROVIDER: z.enum(['none', 'fake', 'http']).optional(),
+    RESTAURANTS_URL: httpUrl.optional(),
+    RESTAURANTS_TIMEOUT_MS: int(50, 30_000).default(1_000),
+    RESTAURANTS_CACHE_TTL_SECONDS: int(1, 86_400).default(600),
+    RESTAURANTS_BUDGET_PER_TENANT_PER_DAY: int(0, 100_000_000).default(1_000),
+
     // Fault injection on /v1 (the canary drill's broken canary); refused in production.
     FAULT_INJECTION_ERROR_RATE: z.coerce.number().min(0).max(1).optional(),
     FAULT_INJECTION_LATENCY_MS: int(0, 60_000).optional(),
@@ -133,6 +140,20 @@ const schema = z
         message: 'must not exceed SERVER_REQUEST_TIMEOUT_MS',
       });
     }
+    if (env.RESTAURANTS_PROVIDER === 'http' && !env.RESTAURANTS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RESTAURANTS_URL'],
+        message: 'is required when RESTAURANTS_PROVIDER is http',
+      });
+    }
+    if (env.NODE_ENV === 'production' && env.RESTAURANTS_PROVIDER === 'fake') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RESTAURANTS_PROVIDER'],
+        message: 'fake is refused in production (made-up restaurants are for development)',
+      });
+    }
     if (env.UNLEASH_URL && !env.UNLEASH_API_TOKEN) {
       ctx.addIssue({
         code: 'custom',
@@ -145,6 +166,9 @@ const schema = z
     ...env,
     // Development migrates at start; production runs `npm run migrate` as a release step.
     MIGRATE_ON_START: env.MIGRATE_ON_START ?? env.NODE_ENV !== 'production',
+    // Development gets the made-up provider; production none until one is configured.
+    RESTAURANTS_PROVIDER:
+      env.RESTAURANTS_PROVIDER ?? (env.NODE_ENV === 'production' ? 'none' : 'fake'),
     // Kubernetes needs a few seconds to take a pod out of rotation after readiness turns 503.
     SHUTDOWN_DRAIN_MS: env.SHUTDOWN_DRAIN_MS ?? (env.NODE_ENV === 'production' ? 5_000 : 0),
     LOG_PRETTY: env.LOG_PRETTY ?? env.NODE_ENV === 'development',

@@ -8,6 +8,12 @@ export const flagRegistry = defineFlags({
     owner: 'team-dining',
     default: false,
   },
+  'restaurant-suggestions': {
+    description:
+      'Add restaurant suggestions from the restaurant provider to recommendations (degrades to none when the provider fails).',
+    owner: 'team-dining',
+    default: false,
+  },
   'maintenance-mode': {
     description: 'Kill switch: writes answer 503 while reads go on.',
     owner: 'team-platform',

@@ -8,6 +8,11 @@ import { pruneInactiveGroups } from './groups/repository.js';
 import { pruneIdempotencyKeys } from './http/idempotency.js';
 import { telemetry } from './instrumentation.js';
 import {
+  fakeRestaurantProvider,
+  httpRestaurantProvider,
+  restaurantSuggestions,
+} from './restaurants/provider.js';
+import {
   appVersion,
   createLogger,
   loadConfigOrExit,
@@ -45,8 +50,24 @@ await flags.ready({ timeoutMs: config.FLAGS_READY_TIMEOUT_MS });
 await telemetry.ready;
 
 const lifecycle = createLifecycle();
+// Restaurant suggestions: the provider behind the adapter, guarded by @micro-app/outbound.
+const restaurantProvider =
+  config.RESTAURANTS_PROVIDER === 'http' && config.RESTAURANTS_URL
+    ? httpRestaurantProvider(config.RESTAURANTS_URL)
+    : config.RESTAURANTS_PROVIDER === 'fake'
+      ? fakeRestaurantProvider()
+      : undefined;
+
 const app = createApp({
   db: database.db,
+  restaurants: restaurantProvider
+    ? restaurantSuggestions({
+        provider: restaurantProvider,
+        timeoutMs: config.RESTAURANTS_TIMEOUT_MS,
+        cacheTtlMs: config.RESTAURANTS_CACHE_TTL_SECONDS * 1000,
+        budgetPerTenantPerDay: config.RESTAURANTS_BUDGET_PER_TENANT_PER_DAY,
+      })
+    : undefined,
   logger,
   lifecycle,
   readinessChecks: { database: (signal) => database.ping({ signal }) },

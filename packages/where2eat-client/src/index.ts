@@ -18,6 +18,8 @@ export type {
   RankedCuisine,
   Recommendation,
   RecommendationReason,
+  Restaurant,
+  Suggestions,
   Where2eatClient,
   Where2eatClientOptions,
 } from './types.js';

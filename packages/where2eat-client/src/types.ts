@@ -76,6 +76,21 @@ export interface Recommendation {
   /** Every cuisine nobody vetoed, best first. */
   ranking: RankedCuisine[];
   vetoed: Cuisine[];
+  /** Restaurants for the cuisine, when the app's `restaurant-suggestions` flag is on. */
+  suggestions?: Suggestions;
+}
+
+/** A restaurant suggested for a cuisine. */
+export interface Restaurant {
+  name: string;
+  address?: string;
+}
+
+/** Restaurant suggestions; `status` says why `restaurants` is empty when it is not `ok`. */
+export interface Suggestions {
+  status: 'ok' | 'budget-exhausted' | 'circuit-open' | 'bulkhead-full' | 'timeout' | 'failed';
+  source?: 'provider' | 'cache';
+  restaurants: Restaurant[];
 }
 
 /** One field that failed validation (in a 422 problem). */

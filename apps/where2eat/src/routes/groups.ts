@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import { audit } from '@micro-app/auth';
 import { HttpProblem, validationHook } from '@micro-app/server';
 import type { Context } from 'hono';
+import type { Cuisine } from '../domain/cuisines.js';
 import { type Algorithm, recommend } from '../domain/recommend.js';
 import type { GroupRow, GroupWithMembers, MemberRow } from '../groups/repository.js';
 import type { AppEnv, Caller } from '../http/types.js';
@@ -23,13 +24,18 @@ import {
   problem,
   RecommendationSchema,
   RenameGroupBody,
+  type SuggestionsSchema,
 } from './schemas.js';
 import { scoped } from './scopes.js';
 
 export interface GroupRoutesOptions {
   /** Picks the recommendation algorithm for a request (a feature flag in where2eat). Default: always `v1`. */
   chooseAlgorithm?: (c: Context<AppEnv>) => Algorithm;
+  /** Restaurant suggestions for a recommended cuisine, or `undefined` for none. Default: none. */
+  suggest?: (c: Context<AppEnv>, cuisine: Cuisine) => Promise<Suggestions | undefined>;
 }
+
+export type Suggestions = z.infer<typeof SuggestionsSchema>;
 
 const json = jsonResponse;
 const jsonBody = <T extends z.ZodType>(schema: T) => ({
@@ -85,7 +91,7 @@ const write = scoped('groups:write');
 
 /** The `/v1/groups` API. */
 export function groupRoutes(options: GroupRoutesOptions = {}) {
-  const { chooseAlgorithm = () => 'v1' } = options;
+  const { chooseAlgorithm = () => 'v1', suggest } = options;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(
@@ -324,7 +330,8 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
         group.members.map((m) => ({ memberId: m.id, likes: m.likes, vetoes: m.vetoes })),
         chooseAlgorithm(c),
       );
-      return c.json({ groupId: group.id, ...result }, 200);
+      const suggestions = result.cuisine && suggest ? await suggest(c, result.cuisine) : undefined;
+      return c.json({ groupId: group.id, ...result, ...(suggestions ? { suggestions } : {}) }, 200);
     },
   );
 

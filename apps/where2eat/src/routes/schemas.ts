@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CUISINES } from '../domain/cuisines.js';
+import { RestaurantSchema, SUGGESTIONS_MAX } from '../restaurants/provider.js';
 
 export const CuisineSchema = z.enum(CUISINES).openapi('Cuisine');
 
@@ -142,6 +143,21 @@ export const GroupListSchema = z
   })
   .openapi('GroupList');
 
+export const SuggestionsSchema = z
+  .object({
+    status: z.enum([
+      'ok',
+      'budget-exhausted',
+      'circuit-open',
+      'bulkhead-full',
+      'timeout',
+      'failed',
+    ]),
+    source: z.enum(['provider', 'cache']).optional(),
+    restaurants: z.array(RestaurantSchema).max(SUGGESTIONS_MAX),
+  })
+  .openapi('Suggestions');
+
 export const RecommendationSchema = z
   .object({
     groupId: uuid(),
@@ -160,6 +176,10 @@ export const RecommendationSchema = z
       )
       .max(CUISINES.length),
     vetoed: cuisines(),
+    suggestions: SuggestionsSchema.optional().openapi({
+      description:
+        'Restaurants for the recommended cuisine, when the `restaurant-suggestions` flag is on and there is a cuisine. A provider problem never fails the recommendation: `status` says why `restaurants` is empty.',
+    }),
   })
   .openapi('Recommendation');
 
