@@ -137,11 +137,12 @@ describe('SLO rules', () => {
     }
   });
 
-  it('alerts on missing data: no request metrics pages, a failing scrape tickets', () => {
+  it('alerts on missing data and outside failures: no metrics or a failing probe pages, a failing scrape tickets', () => {
     const other = alerts.filter((a) => a.labels?.burn_rate === undefined);
     expect(Object.fromEntries(other.map((a) => [a.alert, a.labels?.severity]))).toEqual({
       Where2eatMetricsAbsent: 'page',
       Where2eatScrapeFailing: 'ticket',
+      Where2eatSyntheticProbeFailing: 'page',
     });
     for (const alert of other) expect(alert.annotations?.runbook_url).toMatch(/^docs\/slo\.md#/);
   });

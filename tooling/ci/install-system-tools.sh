@@ -27,7 +27,9 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-# Debian's prometheus and alertmanager packages start servers (:9090, :9093) where an init system
+# Debian's prometheus, alertmanager and blackbox packages start servers (:9090, :9093, :9115) where an init system
 # runs; checks start their own on free ports.
 $sudo pkill -x prometheus 2>/dev/null || true
-$sudo pkill -x prometheus-alertmanager 2>/dev/null || true
+# (their command names pass pkill -x's 15 characters: match the command line)
+$sudo pkill -f '^/usr/bin/prometheus-alertmanager' 2>/dev/null || true
+$sudo pkill -f '^/usr/bin/prometheus-blackbox-exporter' 2>/dev/null || true

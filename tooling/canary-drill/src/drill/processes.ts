@@ -31,6 +31,9 @@ export class DrillProcesses {
   readonly #children = new Set<ChildProcess>();
   readonly #dirs = new Set<string>();
 
+  /** A working directory for children that need none in particular. */
+  readonly root = tmpdir();
+
   spawn(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
     const child = spawn(command, args, { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
     this.#children.add(child);
@@ -65,7 +68,7 @@ export class DrillProcesses {
   }
 }
 
-async function waitFor(
+export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
   child: ChildProcess,
@@ -94,6 +97,8 @@ export interface AppInstance {
   hash: string;
   url: string;
   metricsPort: number;
+  /** Stops the instance (SIGTERM) and resolves when it exited. */
+  stop(): Promise<void>;
 }
 
 export interface AppInstanceOptions {
@@ -141,7 +146,13 @@ export async function startApp(
     child,
     stderr,
   );
-  return { name: options.name, hash: options.hash, url, metricsPort };
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { name: options.name, hash: options.hash, url, metricsPort, stop };
 }
 
 export interface ScrapeTarget {
@@ -163,24 +174,37 @@ export async function startPrometheus(
   targets: ScrapeTarget[],
   ruleGroups: unknown[],
 ): Promise<PrometheusServer> {
+  return startPrometheusWith(processes, binary, ruleGroups, [
+    {
+      // The Operator names the job after the ServiceMonitor's endpoint; the `job` label of the
+      // targets is overwritten below with the Service name, as the Operator does.
+      job_name: 'servicemonitor/where2eat',
+      metrics_path: '/metrics',
+      honor_labels: false,
+      static_configs: targets.map((t) => ({
+        targets: [`127.0.0.1:${t.instance.metricsPort}`],
+        labels: t.labels,
+      })),
+    },
+  ]);
+}
+
+/**
+ * Starts Prometheus on a free loopback port with the given scrape configs and rule groups, a
+ * 1 s rule interval and a 1 s default scrape interval. Storage lives in a temp folder.
+ */
+export async function startPrometheusWith(
+  processes: DrillProcesses,
+  binary: string,
+  ruleGroups: unknown[],
+  scrapeConfigs: unknown[],
+): Promise<PrometheusServer> {
   const dir = await processes.tempDir('canary-drill-prometheus-');
   await writeFile(join(dir, 'rules.yaml'), stringify({ groups: ruleGroups }));
   const config = {
     global: { scrape_interval: '1s', scrape_timeout: '900ms', evaluation_interval: '1s' },
     rule_files: [join(dir, 'rules.yaml')],
-    scrape_configs: [
-      {
-        // The Operator names the job after the ServiceMonitor's endpoint; the `job` label of the
-        // targets is overwritten below with the Service name, as the Operator does.
-        job_name: 'servicemonitor/where2eat',
-        metrics_path: '/metrics',
-        honor_labels: false,
-        static_configs: targets.map((t) => ({
-          targets: [`127.0.0.1:${t.instance.metricsPort}`],
-          labels: t.labels,
-        })),
-      },
-    ],
+    scrape_configs: scrapeConfigs,
   };
   await writeFile(join(dir, 'prometheus.yml'), stringify(config));
   const port = await freePort();
@@ -198,4 +222,26 @@ export async function startPrometheus(
   const url = `http://127.0.0.1:${port}`;
   await waitFor('prometheus', async () => (await fetch(`${url}/-/ready`)).ok, child, stderr);
   return { url };
+}
+
+/** Starts the Prometheus blackbox exporter on a free loopback port with `configFile`. */
+export async function startBlackboxExporter(
+  processes: DrillProcesses,
+  binary: string,
+  configFile: string,
+): Promise<{ address: string }> {
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const { child, stderr } = processes.spawn(
+    binary,
+    [`--config.file=${configFile}`, `--web.listen-address=${address}`, '--log.level=warn'],
+    { cwd: processes.root, env: { PATH: process.env.PATH } },
+  );
+  await waitFor(
+    'blackbox exporter',
+    async () => (await fetch(`http://${address}/-/healthy`)).ok,
+    child,
+    stderr,
+  );
+  return { address };
 }
