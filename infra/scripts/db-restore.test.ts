@@ -1,10 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { systemBinary } from '@micro-app/ci-tools/system-binaries';
 import { createDb } from '@micro-app/db';
+import { helmBinary } from '@micro-app/helm-tool';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 
 // The backup and restore scripts against a real PostgreSQL server (DATABASE_URL, as in CI's
 // second and last test steps): a database migrated with where2eat's checked-in migrations and
@@ -68,6 +78,8 @@ const names = {
   plain: `restore_plain_${suffix}`,
   target: `restore_dst_${suffix}`,
   drift: `restore_drift_${suffix}`,
+  scheduled: `restore_sched_${suffix}`,
+  scheduledSource: `restore_schedsrc_${suffix}`,
   noMigrations: `restore_nomig_${suffix}`,
   owner: `restore_owner_${suffix}`,
 };
@@ -91,6 +103,27 @@ function counts(url: string): Record<string, number> {
   );
 }
 
+/** A database migrated with where2eat's migrations, holding 3 groups, 6 members and 2 keys. */
+async function createSource(admin: string, database: string): Promise<void> {
+  psql(admin, `create database ${database}`);
+  const source = createDb({ schema: {}, url: urlOf(database) });
+  try {
+    await source.migrate(MIGRATIONS);
+  } finally {
+    await source.close();
+  }
+  psql(
+    urlOf(database),
+    `insert into groups (tenant_id, owner_sub, name)
+       select 'acme', 'alice', 'group ' || n from generate_series(1, 3) as n;
+     insert into members (group_id, name, user_sub, likes)
+       select id, 'member ' || n, 'user' || n, '["thai"]'::jsonb
+       from groups cross join generate_series(1, 2) as n;
+     insert into idempotency_keys (scope, key, request_hash, status, body)
+       values ('acme/alice', 'k1', 'h1', 201, '{}'), ('acme/alice', 'k2', 'h2', null, null);`,
+  );
+}
+
 describe('infra/scripts db-backup.sh and db-restore.sh', () => {
   if (reason) {
     it.skip(`skipped: ${reason}`, () => {});
@@ -103,23 +136,7 @@ describe('infra/scripts db-backup.sh and db-restore.sh', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'db-restore-'));
     psql(admin, `create role ${names.owner} nologin`);
-    psql(admin, `create database ${names.source}`);
-    const source = createDb({ schema: {}, url: urlOf(names.source) });
-    try {
-      await source.migrate(MIGRATIONS);
-    } finally {
-      await source.close();
-    }
-    psql(
-      urlOf(names.source),
-      `insert into groups (tenant_id, owner_sub, name)
-         select 'acme', 'alice', 'group ' || n from generate_series(1, 3) as n;
-       insert into members (group_id, name, user_sub, likes)
-         select id, 'member ' || n, 'user' || n, '["thai"]'::jsonb
-         from groups cross join generate_series(1, 2) as n;
-       insert into idempotency_keys (scope, key, request_hash, status, body)
-         values ('acme/alice', 'k1', 'h1', 201, '{}'), ('acme/alice', 'k2', 'h2', null, null);`,
-    );
+    await createSource(admin, names.source);
     dump = join(work, 'where2eat.dump');
     const backup = run('bash', [BACKUP, urlOf(names.source), dump]);
     expect(backup.stderr).toBe('');
@@ -243,5 +260,135 @@ describe('infra/scripts db-backup.sh and db-restore.sh', () => {
     const again = run('bash', [BACKUP, urlOf(names.source), dump]);
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('already exists');
+  });
+});
+
+// The chart's backup CronJob, drilled: the container's command, environment and scripts exactly
+// as helm renders them (the scripts from its ConfigMap, its volume paths mapped to folders
+// here), run against the source database; then its output restored into a new database, with
+// the recovery point and time printed.
+describe("the chart's scheduled backup, restored", () => {
+  if (reason) {
+    it.skip(`skipped: ${reason}`, () => {});
+    return;
+  }
+  const admin = serverUrl ?? '';
+  const CHART = resolve(dir, '../helm/micro-app');
+  // biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects
+  type Obj = any;
+
+  beforeAll(() => createSource(admin, names.scheduledSource));
+  afterAll(() => {
+    for (const database of [names.scheduled, names.scheduledSource]) {
+      psql(admin, `drop database if exists ${database} with (force)`);
+    }
+  });
+
+  it('writes a dump, expires old ones, and the dump restores everything written before it', () => {
+    const rendered = spawnSync(
+      helmBinary(3),
+      [
+        'template',
+        'r',
+        CHART,
+        '-f',
+        resolve(dir, '../helm/values/where2eat.yaml'),
+        '--set',
+        'backup.enabled=true',
+        '--set',
+        'backup.retentionDays=7',
+        '--set',
+        'secrets.existingSecret=where2eat',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(rendered.status, rendered.stderr).toBe(0);
+    const objects: Obj[] = parseAllDocuments(rendered.stdout)
+      .map((d) => d.toJS())
+      .filter(Boolean);
+    const cron = objects.find((o) => o.kind === 'CronJob');
+    const scripts = objects.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-backup-scripts'),
+    );
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.image).toMatch(/^postgres:\d+/);
+
+    // The pod's mounts, as folders here.
+    const work = mkdtempSync(join(tmpdir(), 'db-backup-scheduled-'));
+    const mounts: Record<string, string> = {};
+    for (const mount of container.volumeMounts) {
+      const volume = pod.volumes.find((v: Obj) => v.name === mount.name);
+      mounts[mount.mountPath] = join(work, mount.name);
+      mkdirSync(mounts[mount.mountPath] as string);
+      if (volume.configMap) {
+        expect(volume.configMap.name).toBe(scripts.metadata.name);
+        for (const [file, text] of Object.entries(scripts.data as Record<string, string>)) {
+          writeFileSync(join(mounts[mount.mountPath] as string, file), text);
+        }
+      }
+    }
+    const local = (path: string) => {
+      const root = Object.keys(mounts).find((m) => path === m || path.startsWith(`${m}/`));
+      return root ? `${mounts[root]}${path.slice(root.length)}` : path;
+    };
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+    for (const variable of container.env) {
+      if (variable.name === 'DATABASE_URL') {
+        expect(variable.valueFrom.secretKeyRef).toEqual({ name: 'where2eat', key: 'database-url' });
+        env.DATABASE_URL = urlOf(names.scheduledSource);
+      } else {
+        env[variable.name] = local(variable.value);
+      }
+    }
+    const backups = env.BACKUP_DIR as string;
+    const old = join(backups, 'backup-20000101T000000Z.dump');
+    writeFileSync(old, 'an old dump');
+    const monthAgo = new Date(Date.now() - 30 * 86_400_000);
+    utimesSync(old, monthAgo, monthAgo);
+    const recent = join(backups, 'backup-20000102T000000Z.dump');
+    writeFileSync(recent, 'a dump of yesterday');
+
+    try {
+      const [command, ...args] = container.command as string[];
+      const startedAt = Date.now();
+      const backup = spawnSync(command as string, args.map(local), {
+        encoding: 'utf8',
+        env,
+        timeout: 120_000,
+      });
+      const backupMs = Date.now() - startedAt;
+      expect(backup.stderr).toBe('');
+      expect(backup.status).toBe(0);
+      expect(backup.stdout).toContain(`expired ${old}`);
+      expect(backup.stdout).toContain('backups kept: 2');
+      const dumps = readdirSync(backups).filter(
+        (f) => f.endsWith('.dump') && f !== 'backup-20000102T000000Z.dump',
+      );
+      expect(dumps).toHaveLength(1);
+
+      // Written after the backup: the recovery point says it is lost.
+      psql(
+        urlOf(names.scheduledSource),
+        "insert into groups (tenant_id, owner_sub, name) values ('acme', 'alice', 'after the backup')",
+      );
+      const restoreStarted = Date.now();
+      const restore = run('bash', [
+        RESTORE,
+        join(backups, dumps[0] as string),
+        urlOf(names.scheduled),
+      ]);
+      const restoreMs = Date.now() - restoreStarted;
+      expect(restore.stderr).toBe('');
+      expect(restore.status).toBe(0);
+      const target = urlOf(names.scheduled);
+      expect(Number(psql(target, 'select count(*) from groups'))).toBe(3);
+      expect(psql(target, "select count(*) from groups where name = 'after the backup'")).toBe('0');
+      console.log(
+        `backup drill: the scheduled backup took ${backupMs} ms, its restore (the RTO of this database) ${restoreMs} ms; RPO: the schedule "${cron.spec.schedule}" (up to 24 h) plus one backup, and the row written after the backup was not restored`,
+      );
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

@@ -62,7 +62,7 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
 for (const major of MAJORS) {
   describe(`helm ${major}`, () => {
     const r: Record<
-      'production' | 'staging' | 'kind' | 'kindRollout' | 'oneReplica',
+      'production' | 'staging' | 'kind' | 'kindRollout' | 'oneReplica' | 'backup',
       KubeObject[]
     > = {
       production: [],
@@ -70,15 +70,17 @@ for (const major of MAJORS) {
       kind: [],
       kindRollout: [],
       oneReplica: [],
+      backup: [],
     };
     beforeAll(async () => {
-      [r.production, r.staging, r.kind, r.kindRollout, r.oneReplica] = await Promise.all([
+      [r.production, r.staging, r.kind, r.kindRollout, r.oneReplica, r.backup] = await Promise.all([
         renderValid(major, { valuesFiles: [PRODUCTION_VALUES, APP] }),
         renderValid(major, { valuesFiles: [APP] }),
         renderValid(major, { valuesFiles: [APP, KIND_VALUES] }),
         // As kind runs it once the Rollout is switched on there: a canary without analysis.
         renderValid(major, { valuesFiles: [APP, KIND_VALUES], set: ['rollout.enabled=true'] }),
         renderValid(major, { valuesFiles: [APP], set: ['replicaCount=1'] }),
+        renderValid(major, { valuesFiles: [PRODUCTION_VALUES, APP], set: ['backup.enabled=true'] }),
       ]);
     });
 
@@ -125,6 +127,43 @@ for (const major of MAJORS) {
         expect.arrayContaining(['Rollout', 'Job', 'Pod']),
       );
       expect(template(r.production).spec.automountServiceAccountToken).toBe(false);
+    });
+
+    it('renders the scheduled backup only when asked: a CronJob with the scripts, a kept claim, the URL from the Secret, a locked-down pod', () => {
+      expect(ofKind(r.production, 'CronJob')).toHaveLength(0);
+      // biome-ignore lint/suspicious/noExplicitAny: a rendered CronJob, read field by field
+      const cron = one(r.backup, 'CronJob') as KubeObject & { spec: Record<string, any> };
+      expect(cron.spec).toMatchObject({ concurrencyPolicy: 'Forbid', timeZone: 'Etc/UTC' });
+      const pod = cron.spec.jobTemplate.spec.template.spec;
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      const [container] = pod.containers;
+      expect(container.securityContext).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(container.command).toEqual(['bash', '/scripts/db-backup-scheduled.sh']);
+      expect(
+        container.env.find((e: { name: string }) => e.name === 'DATABASE_URL').valueFrom
+          .secretKeyRef.key,
+      ).toBe('database-url');
+      const scripts = ofKind(r.backup, 'ConfigMap').find((c) =>
+        c.metadata?.name?.endsWith('-backup-scripts'),
+      ) as KubeObject & { data: Record<string, string> };
+      expect(scripts.data['db-backup-scheduled.sh']).toBe(
+        readFileSync(join(REPO_ROOT, 'infra/scripts/db-backup-scheduled.sh'), 'utf8'),
+      );
+      expect(scripts.data['db-backup.sh']).toBe(
+        readFileSync(join(REPO_ROOT, 'infra/scripts/db-backup.sh'), 'utf8'),
+      );
+      const claim = one<{ metadata: { annotations: Record<string, string> } }>(
+        r.backup,
+        'PersistentVolumeClaim',
+      );
+      expect(claim.metadata.annotations['helm.sh/resource-policy']).toBe('keep');
     });
 
     it('probes the app on /health/live and /health/ready', () => {

@@ -1,0 +1,1 @@
+../../../scripts/db-backup-scheduled.sh
