@@ -143,6 +143,7 @@ describe('SLO rules', () => {
       Where2eatMetricsAbsent: 'page',
       Where2eatScrapeFailing: 'ticket',
       Where2eatSyntheticProbeFailing: 'page',
+      Where2eatTenantQuotaNearlyExhausted: 'ticket',
     });
     for (const alert of other) expect(alert.annotations?.runbook_url).toMatch(/^docs\/slo\.md#/);
   });

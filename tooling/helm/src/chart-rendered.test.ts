@@ -62,7 +62,7 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
 for (const major of MAJORS) {
   describe(`helm ${major}`, () => {
     const r: Record<
-      'production' | 'staging' | 'kind' | 'kindRollout' | 'oneReplica' | 'backup',
+      'production' | 'staging' | 'kind' | 'kindRollout' | 'oneReplica' | 'backup' | 'runbooks',
       KubeObject[]
     > = {
       production: [],
@@ -71,17 +71,28 @@ for (const major of MAJORS) {
       kindRollout: [],
       oneReplica: [],
       backup: [],
+      runbooks: [],
     };
     beforeAll(async () => {
-      [r.production, r.staging, r.kind, r.kindRollout, r.oneReplica, r.backup] = await Promise.all([
-        renderValid(major, { valuesFiles: [PRODUCTION_VALUES, APP] }),
-        renderValid(major, { valuesFiles: [APP] }),
-        renderValid(major, { valuesFiles: [APP, KIND_VALUES] }),
-        // As kind runs it once the Rollout is switched on there: a canary without analysis.
-        renderValid(major, { valuesFiles: [APP, KIND_VALUES], set: ['rollout.enabled=true'] }),
-        renderValid(major, { valuesFiles: [APP], set: ['replicaCount=1'] }),
-        renderValid(major, { valuesFiles: [PRODUCTION_VALUES, APP], set: ['backup.enabled=true'] }),
-      ]);
+      [r.production, r.staging, r.kind, r.kindRollout, r.oneReplica, r.backup, r.runbooks] =
+        await Promise.all([
+          renderValid(major, { valuesFiles: [PRODUCTION_VALUES, APP] }),
+          renderValid(major, { valuesFiles: [APP] }),
+          renderValid(major, { valuesFiles: [APP, KIND_VALUES] }),
+          // As kind runs it once the Rollout is switched on there: a canary without analysis.
+          renderValid(major, { valuesFiles: [APP, KIND_VALUES], set: ['rollout.enabled=true'] }),
+          renderValid(major, { valuesFiles: [APP], set: ['replicaCount=1'] }),
+          renderValid(major, {
+            valuesFiles: [PRODUCTION_VALUES, APP],
+            set: ['backup.enabled=true'],
+          }),
+          renderValid(major, {
+            valuesFiles: [PRODUCTION_VALUES, APP],
+            set: [
+              'metrics.prometheusRule.runbookBaseUrl=https://github.com/acme/where2eat/blob/main/',
+            ],
+          }),
+        ]);
     });
 
     it('production renders a Rollout with its canary, analysis, autoscaler and guards', () => {
@@ -164,6 +175,24 @@ for (const major of MAJORS) {
         'PersistentVolumeClaim',
       );
       expect(claim.metadata.annotations['helm.sh/resource-policy']).toBe('keep');
+    });
+
+    it('turns every relative runbook_url into a link under metrics.prometheusRule.runbookBaseUrl', () => {
+      const urls = (objects: KubeObject[]) =>
+        (
+          one(objects, 'PrometheusRule') as KubeObject & {
+            spec: { groups: Array<{ rules: Array<{ annotations?: { runbook_url?: string } }> }> };
+          }
+        ).spec.groups
+          .flatMap((g) => g.rules)
+          .map((rule) => rule.annotations?.runbook_url)
+          .filter((url): url is string => url !== undefined);
+      const relative = urls(r.production);
+      expect(relative.length).toBeGreaterThan(4);
+      expect(relative.every((url) => url.startsWith('docs/'))).toBe(true);
+      expect(urls(r.runbooks)).toEqual(
+        relative.map((url) => `https://github.com/acme/where2eat/blob/main/${url}`),
+      );
     });
 
     it('probes the app on /health/live and /health/ready', () => {

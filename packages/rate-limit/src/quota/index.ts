@@ -1,4 +1,4 @@
-import type { MeterProvider } from '@opentelemetry/api';
+import { type MeterProvider, metrics } from '@opentelemetry/api';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimitError } from '../errors.js';
 import { consoleLogger, StoreGuard } from '../store/guard.js';
@@ -34,7 +34,11 @@ export interface QuotaOptions {
   logger?: RateLimitLogger;
   /** Called on every store failure. Default: none. */
   onStoreError?: (event: StoreErrorEvent) => void;
-  /** Meter provider for the `rate_limit.store.errors` counter. Default: the global one. */
+  /**
+   * Meter provider for the `rate_limit.store.errors` counter and the
+   * `rate_limit.quota.utilization` gauge (share of the budget used, per tenant: one series per
+   * tenant). Default: the global one.
+   */
   meterProvider?: MeterProvider;
 }
 
@@ -259,6 +263,32 @@ export function createQuota(options: QuotaOptions): Quota {
     return stateOf(tenant, window, at, res.consumedPoints);
   }
 
+  // The share of the period's budget each tenant used, for dashboards and the quota alert:
+  // observed at collection time, so a tenant not seen yet in a new day or month reads 0 (what
+  // it used of the new budget), never yesterday's figure.
+  const usage = new Map<string, { period: string; ratio: number }>();
+  let observing = false;
+  function record(state: QuotaState): void {
+    if (state.limit === Number.POSITIVE_INFINITY) return;
+    const ratio = state.limit === 0 ? 1 : Math.min(1, state.used / state.limit);
+    usage.set(state.tenant, { period: periodAt(period, state.periodStart.getTime()).id, ratio });
+    if (observing) return;
+    observing = true;
+    (meterProvider ?? metrics.getMeterProvider())
+      .getMeter('@micro-app/rate-limit')
+      .createObservableGauge('rate_limit.quota.utilization', {
+        description: 'Share of the period budget a tenant used (1 = all of it)',
+        unit: '1',
+      })
+      .addCallback((result) => {
+        const current = periodAt(period, clock()).id;
+        for (const [tenant, entry] of usage) {
+          const ratio = entry.period === current ? entry.ratio : 0;
+          result.observe(ratio, { 'rate_limit.quota': name, tenant });
+        }
+      });
+  }
+
   function maybeNotify(state: QuotaState, amount: number): void {
     if (!onThreshold || state.limit === 0 || state.limit === Number.POSITIVE_INFINITY) return;
     const threshold = state.limit * thresholdRatio;
@@ -293,6 +323,7 @@ export function createQuota(options: QuotaOptions): Quota {
       checkTenant(tenant);
       checkAmount(amount);
       const state = await add(tenant, amount);
+      record(state);
       maybeNotify(state, amount);
       return state;
     },

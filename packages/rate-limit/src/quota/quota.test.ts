@@ -1,3 +1,9 @@
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { RateLimitError } from '../errors.js';
@@ -99,6 +105,42 @@ describe('createQuota (memory store, injected clock)', () => {
     await quota.consume('acme', 10);
     expect(events.map((e) => e.used)).toEqual([950]);
     expect(events[0]?.resetAt).toEqual(new Date('2026-03-01T00:00:00Z'));
+  });
+
+  it("records each tenant's share of its budget as rate_limit.quota.utilization", async () => {
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    let at = Date.UTC(2026, 0, 15, 23, 0);
+    const quota = createQuota({
+      unit: 'requests',
+      period: 'day',
+      limit: (tenant) => (tenant === 'acme' ? 10 : Number.POSITIVE_INFINITY),
+      meterProvider,
+      now: () => at,
+    });
+    for (let i = 0; i < 9; i++) await quota.consume('acme');
+    await quota.consume('globex'); // no budget: nothing to record
+    await reader.forceFlush();
+    const points = exporter
+      .getMetrics()
+      .flatMap((m) => m.scopeMetrics.flatMap((sm) => sm.metrics))
+      .filter((m) => m.descriptor.name === 'rate_limit.quota.utilization')
+      .at(-1)?.dataPoints;
+    expect(points?.map((p) => [p.attributes, p.value])).toEqual([
+      [{ 'rate_limit.quota': 'requests-per-day', tenant: 'acme' }, 0.9],
+    ]);
+    // The next day, before acme's first request: 0 of the new budget, not yesterday's 90%.
+    at = Date.UTC(2026, 0, 16, 0, 1);
+    exporter.reset();
+    await reader.forceFlush();
+    const next = exporter
+      .getMetrics()
+      .flatMap((m) => m.scopeMetrics.flatMap((sm) => sm.metrics))
+      .filter((m) => m.descriptor.name === 'rate_limit.quota.utilization')
+      .at(-1)?.dataPoints;
+    expect(next?.map((p) => p.value)).toEqual([0]);
+    await meterProvider.shutdown();
   });
 
   it('gives units back with refund', async () => {
