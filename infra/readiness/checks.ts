@@ -1,4 +1,5 @@
 import { checkChartValues, checkLoadThresholds, checkSlo } from './asset-checks.js';
+import { checkApiContract, checkOperations } from './operations-checks.js';
 import { type ProbeOptions, probeApp } from './probe.js';
 import { checkSecrets } from './secrets.js';
 import {
@@ -22,6 +23,8 @@ export async function staticChecks(app: AppInfo, root: string): Promise<CheckRes
     checkChartValues(app, root),
     await checkSecrets(app, root),
     checkCatalog(app),
+    checkApiContract(app, root),
+    checkOperations(app, root),
   ];
 }
 

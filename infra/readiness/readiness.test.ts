@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -100,6 +108,23 @@ const GOOD_APP: Files = {
   'infra/helm/values/demo.yaml':
     'nameOverride: demo\nimage:\n  repository: ghcr.io/example/demo\nsecrets:\n  existingSecret: demo\ningress:\n  host: demo.example.com\n',
   'infra/observability/prometheus/demo-slo.yaml': RULES,
+  // A document that passes the lint: where2eat's, as the app would commit its own.
+  'apps/demo/openapi.json': readFileSync(join(repoRoot, 'apps/where2eat/openapi.json'), 'utf8'),
+  'infra/observability/alertmanager/alertmanager.yml': `route:
+  receiver: platform
+  routes:
+    - matchers: ['service_name="demo"']
+      receiver: demo
+receivers:
+  - name: platform
+  - name: demo
+`,
+  'infra/observability/synthetic/prometheus-scrape.yml': `scrape_configs:
+  - job_name: synthetic
+    static_configs:
+      - targets: [https://demo.example.com/health/ready]
+        labels: { module: ready, service_name: demo }
+`,
 };
 
 /** A temporary repository with the real chart and secretlint config, plus the given files. */
@@ -152,9 +177,11 @@ describe('static gates on a fixture app', () => {
     expect(results.filter((r) => !r.pass)).toEqual([]);
     expect(results.map((r) => r.id).sort()).toEqual(
       [
+        'api-contract',
         'catalog',
         'chart-values',
         'contract-tests',
+        'operations',
         'dockerfile',
         'load-thresholds',
         'runbook',
@@ -169,6 +196,43 @@ describe('static gates on a fixture app', () => {
   });
 
   const defects: Array<[string, CheckId, Record<string, string | undefined>, RegExp]> = [
+    [
+      'no openapi.json',
+      'api-contract',
+      { 'apps/demo/openapi.json': undefined },
+      /no apps\/demo\/openapi\.json/,
+    ],
+    [
+      'an OpenAPI document with an unbounded string',
+      'api-contract',
+      {
+        'apps/demo/openapi.json': readFileSync(
+          join(repoRoot, 'apps/where2eat/openapi.json'),
+          'utf8',
+        ).replace(/"maxLength": 80,/, ''),
+      },
+      /Spectral \(OWASP ruleset\) finds errors/,
+    ],
+    [
+      'no alert route for the app',
+      'operations',
+      edit(
+        'infra/observability/alertmanager/alertmanager.yml',
+        'service_name="demo"',
+        'service_name="other"',
+      ),
+      /no route for service_name="demo"/,
+    ],
+    [
+      'no synthetic probe of the app',
+      'operations',
+      edit(
+        'infra/observability/synthetic/prometheus-scrape.yml',
+        'service_name: demo',
+        'service_name: other',
+      ),
+      /no synthetic probe labelled service_name=demo/,
+    ],
     [
       'catalog without an owner',
       'catalog',

@@ -11,7 +11,9 @@ export type CheckId =
   | 'dockerfile'
   | 'chart-values'
   | 'secrets'
-  | 'catalog';
+  | 'catalog'
+  | 'api-contract'
+  | 'operations';
 
 /** Every gate with its scorecard title, in print order. */
 export const CHECKS: ReadonlyArray<{ readonly id: CheckId; readonly title: string }> = [
@@ -27,6 +29,8 @@ export const CHECKS: ReadonlyArray<{ readonly id: CheckId; readonly title: strin
   { id: 'chart-values', title: 'chart values valid' },
   { id: 'secrets', title: 'no secret in the tree' },
   { id: 'catalog', title: 'catalog metadata complete' },
+  { id: 'api-contract', title: 'OpenAPI document linted' },
+  { id: 'operations', title: 'alerts routed and probed' },
 ];
 
 /** What one gate found. A gate is green (`pass: true`) or red, always with a reason. */
