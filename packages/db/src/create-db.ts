@@ -82,7 +82,7 @@ function bindAll<T extends object>(target: T, overrides: Record<PropertyKey, unk
 const unavailable = (message: string) => new DbError('DB_UNAVAILABLE', message);
 
 /** A postgres.js query; `state` is null until it is handed to a connection. */
-interface PendingPostgresQuery extends PromiseLike<unknown> {
+export interface PendingPostgresQuery extends PromiseLike<unknown> {
   state?: unknown;
   cancel(): unknown;
   values(): PendingPostgresQuery;
@@ -143,6 +143,39 @@ function beginWithDeadline(start: (callback: Fn) => Promise<unknown>, callback: 
 }
 
 /**
+ * A postgres.js query with its execution traced: awaiting it (`then`, `catch`, `finally`) runs it
+ * once inside a span and under the acquire deadline. Every other member is the query's own:
+ * builder methods that return the query (`values()`, `raw()`, `simple()`, `describe()`,
+ * `execute()`, `forEach()`) return this wrapper instead, so their result is traced too;
+ * anything else (`cursor()`, `readable()`, properties) is forwarded untouched, so a postgres.js
+ * upgrade that adds members cannot break silently.
+ */
+export function tracedQuery(
+  pending: PendingPostgresQuery,
+  query: string,
+  inst: DbInstruments,
+  acquireTimeoutMs: number,
+): PendingPostgresQuery {
+  let settled: Promise<unknown> | undefined;
+  const run = () =>
+    (settled ??= traced(inst, query, () => withAcquireDeadline(pending, acquireTimeoutMs)));
+  const wrapper: PendingPostgresQuery = new Proxy(pending, {
+    get(target, prop) {
+      if (prop === 'then') return (ok?: Fn, fail?: Fn) => run().then(ok, fail);
+      if (prop === 'catch') return (fail?: Fn) => run().catch(fail);
+      if (prop === 'finally') return (done?: () => void) => run().finally(done);
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const result = (value as Fn).apply(target, args);
+        return result === target ? wrapper : result;
+      };
+    },
+  });
+  return wrapper;
+}
+
+/**
  * postgres.js: every `unsafe()` query runs in a span and under the acquire deadline;
  * transactions hand out wrapped clients too.
  */
@@ -157,21 +190,8 @@ function instrumentPostgres(
       callback(instrumentPostgres(tx as postgres.Sql, inst, acquireTimeoutMs));
   return bindAll(client, {
     unsafe(query: string, params?: unknown[], options?: unknown) {
-      let pending = (client.unsafe as Fn)(query, params, options) as PendingPostgresQuery;
-      const wrapper = {
-        values() {
-          pending = pending.values();
-          return wrapper;
-        },
-        // biome-ignore lint/suspicious/noThenProperty: a thenable is what drizzle awaits
-        then(onFulfilled?: Fn, onRejected?: Fn) {
-          return traced(inst, query, () => withAcquireDeadline(pending, acquireTimeoutMs)).then(
-            onFulfilled,
-            onRejected,
-          );
-        },
-      };
-      return wrapper;
+      const pending = (client.unsafe as Fn)(query, params, options) as PendingPostgresQuery;
+      return tracedQuery(pending, query, inst, acquireTimeoutMs);
     },
     begin(...args: unknown[]) {
       const callback = args.pop() as Fn;
