@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../test/harness.js';
 import { clearData, providerStates } from '../test/provider-states.js';
 
+// Pact's native core reports anonymous usage unless told not to: tests never phone home.
+process.env.PACT_DO_NOT_TRACK ??= 'true';
+
 // Provider side of the where2eat-client contract: every interaction the client's consumer tests
 // recorded is replayed against the real app (routes, middleware, PGlite or DATABASE_URL) served
 // over real HTTP. Provider states insert the rows each interaction names; a request filter swaps

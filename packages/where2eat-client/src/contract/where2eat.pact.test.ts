@@ -5,6 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createWhere2eatClient } from '../client.js';
 import type { Where2eatClient } from '../types.js';
 
+// Pact's native core reports anonymous usage unless told not to: tests never phone home.
+process.env.PACT_DO_NOT_TRACK ??= 'true';
+
 // Consumer contract of this client with the where2eat API. Every interaction runs the real client
 // against Pact's mock server; the pact file written here is what where2eat verifies against the
 // real app (apps/where2eat/src/contract). Provider states name the data the app must hold and pass
