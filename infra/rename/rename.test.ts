@@ -372,8 +372,13 @@ async function renameInstallBuildTest(work: string, from: string, to: string): P
   const lock = JSON.parse(read(work, 'package-lock.json')) as { packages: object };
   expect(Object.keys(lock.packages)).toContain(`node_modules/${to}/server`);
 
+  expect(renamed.stdout).toContain('After `npm install`, run `npm run format`');
+
   // npm ci fails when package.json and package-lock.json disagree.
   await mustRun('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], opts(15 * 60_000));
+  // What rename asked for: the imports in their new order, then a clean lint.
+  await mustRun('npm', ['run', 'format'], opts(5 * 60_000));
+  await mustRun('npm', ['run', 'lint'], opts(5 * 60_000));
   await mustRun('npx', ['turbo', 'run', 'build', 'typecheck'], opts(20 * 60_000));
   const tests = await mustRun(
     'npx',

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RenameError, renameScope } from './rename-scope.ts';
 
@@ -58,11 +60,33 @@ try {
       `${verb} ${result.from}/ to ${result.to}/: ${result.occurrences} occurrence(s) in ` +
         `${result.files.length} of ${result.scanned} text file(s).`,
     );
-    write(
-      dryRun
-        ? 'Dry run: nothing was written.'
-        : 'Next: run `npm install` to link the workspaces under their new names, then `npm test`.',
-    );
+    if (dryRun) {
+      write('Dry run: nothing was written.');
+    } else {
+      // A new scope sorts differently: put the imports of the changed files back in order, so
+      // `npm run lint` passes right away (Biome is there once `npm install` ran).
+      const biome = join(root, 'node_modules/@biomejs/biome/bin/biome');
+      const code = result.files.map((f) => f.path).filter((p) => /\.(ts|tsx|js|mjs|json)$/.test(p));
+      if (code.length > 0 && existsSync(biome)) {
+        const fixed = spawnSync(
+          process.execPath,
+          [biome, 'check', '--write', '--no-errors-on-unmatched', ...code],
+          { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+        );
+        write(
+          fixed.status === 0
+            ? `Sorted the imports of ${code.length} file(s) (biome check --write).`
+            : 'biome check --write could not fix every file: run `npm run format`, then `npm run lint`.',
+        );
+      } else if (code.length > 0) {
+        write(
+          'After `npm install`, run `npm run format`: the new scope sorts imports differently.',
+        );
+      }
+      write(
+        'Next: run `npm install` to link the workspaces under their new names, then `npm test`.',
+      );
+    }
   }
 } catch (err) {
   if (err instanceof RenameError && err.code === 'INVALID_SCOPE')
