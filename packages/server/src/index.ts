@@ -1,3 +1,5 @@
+export type { ServerErrorCode } from './errors.js';
+export { ServerError } from './errors.js';
 export type { GuardrailsOptions } from './guardrails/index.js';
 export { guardrails } from './guardrails/index.js';
 export type { HealthOptions, ReadinessCheck } from './health/index.js';

@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { timeout } from 'hono/timeout';
+import { ServerError } from '../errors.js';
 import { problemResponse, problemType } from '../problem/problem.js';
 
 export interface GuardrailsOptions {
@@ -48,7 +49,7 @@ function limitBody(maxSize: number): MiddlewareHandler {
  * `X-Request-Id` is kept only when it is at most 128 word characters, `-` or `=`), secure headers, body size limit (413 problem+json) and request
  * timeout (504 problem+json).
  *
- * @throws {RangeError} when a limit is not a positive number
+ * @throws {ServerError} `INVALID_OPTIONS` (a `RangeError`) when a limit is not a positive number
  * @example
  * app.use(...guardrails({ bodyLimitBytes: 64 * 1024, timeoutMs: 5_000 }));
  */
@@ -60,10 +61,16 @@ export function guardrails(options: GuardrailsOptions = {}): MiddlewareHandler[]
     contentSecurityPolicy,
   } = options;
   if (!Number.isFinite(bodyLimitBytes) || bodyLimitBytes <= 0) {
-    throw new RangeError(`bodyLimitBytes must be a positive number, got ${bodyLimitBytes}`);
+    throw new ServerError(
+      'INVALID_OPTIONS',
+      `bodyLimitBytes must be a positive number, got ${bodyLimitBytes}`,
+    );
   }
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+    throw new ServerError(
+      'INVALID_OPTIONS',
+      `timeoutMs must be a positive number, got ${timeoutMs}`,
+    );
   }
   return [
     requestId({

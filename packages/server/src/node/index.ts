@@ -1,6 +1,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { ServerError } from '../errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { KitLogger } from '../types.js';
 
@@ -79,7 +80,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * @param [options.requestTimeoutMs=30_000] - time to send the whole request
  * @param [options.keepAliveTimeoutMs=65_000] - idle time of a keep-alive connection
  * @param [options.maxConnections=1_000] - most open connections
- * @throws {RangeError} when a duration is negative, a limit is not a positive integer, or
+ * @throws {ServerError} `INVALID_OPTIONS` (a `RangeError`) when a duration is negative, a limit is not a positive integer, or
  *   `headersTimeoutMs` exceeds `requestTimeoutMs`
  * @example
  * const lifecycle = createLifecycle();
@@ -104,7 +105,10 @@ export async function serveGracefully(options: ServeOptions): Promise<RunningSer
     logger,
   } = options;
   if (drainDelayMs < 0 || shutdownTimeoutMs < 0) {
-    throw new RangeError('drainDelayMs and shutdownTimeoutMs must not be negative');
+    throw new ServerError(
+      'INVALID_OPTIONS',
+      'drainDelayMs and shutdownTimeoutMs must not be negative',
+    );
   }
   for (const [name, value] of Object.entries({
     headersTimeoutMs,
@@ -115,11 +119,12 @@ export async function serveGracefully(options: ServeOptions): Promise<RunningSer
   })) {
     // 0 would mean "no limit" to Node: refuse it rather than silently turning a check off.
     if (!Number.isInteger(value) || value <= 0) {
-      throw new RangeError(`${name} must be a positive integer, got ${value}`);
+      throw new ServerError('INVALID_OPTIONS', `${name} must be a positive integer, got ${value}`);
     }
   }
   if (headersTimeoutMs > requestTimeoutMs) {
-    throw new RangeError(
+    throw new ServerError(
+      'INVALID_OPTIONS',
       `headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`,
     );
   }

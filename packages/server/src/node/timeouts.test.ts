@@ -131,7 +131,14 @@ describe('serveGracefully connection limits', () => {
       'headersTimeoutMs above requestTimeoutMs',
       { headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 },
     ],
-  ])('throws a RangeError at once for %s', async (_name, override) => {
-    await expect(start(override)).rejects.toThrow(RangeError);
-  });
+  ])(
+    'throws a RangeError (ServerError INVALID_OPTIONS) at once for %s',
+    async (_name, override) => {
+      await expect(start(override)).rejects.toThrow(RangeError);
+      await expect(start(override)).rejects.toMatchObject({
+        name: 'ServerError',
+        code: 'INVALID_OPTIONS',
+      });
+    },
+  );
 });
