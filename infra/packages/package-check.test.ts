@@ -137,6 +137,18 @@ describe('manifestProblems', () => {
     ]);
   });
 
+  it('asks for a prepack that builds when the package has a build', () => {
+    const withBuild = { ...goodManifest, scripts: { build: 'tsc -p tsconfig.build.json' } };
+    expect(manifestProblems(packageFixture(builtFiles, withBuild))).toEqual([
+      'no "prepack" script that builds: npm pack would ship a package without dist/',
+    ]);
+    const withPrepack = {
+      ...withBuild,
+      scripts: { ...withBuild.scripts, prepack: 'npm run build' },
+    };
+    expect(manifestProblems(packageFixture(builtFiles, withPrepack))).toEqual([]);
+  });
+
   it('reports an export target the build did not write', () => {
     const pkg = packageFixture({ 'widget/README.md': '', 'widget/dist/index.js': '' });
     expect(manifestProblems(pkg)).toEqual([

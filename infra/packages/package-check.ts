@@ -21,6 +21,7 @@ export interface PackageManifest {
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   optionalDependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
+  scripts?: Record<string, string>;
 }
 
 /** A folder under packages/ with its manifest. */
@@ -89,6 +90,10 @@ export function manifestProblems(pkg: WorkspacePackage): string[] {
   if (!m.engines?.node) problems.push('no "engines.node"');
   if (!m.files?.includes('dist')) problems.push('"files" does not list "dist"');
   if (!existsSync(join(pkg.dir, 'README.md'))) problems.push('no README.md');
+  // `npm pack` of an unbuilt package would ship only the README and package.json, silently.
+  if (m.scripts?.build && !/\bbuild\b/.test(m.scripts.prepack ?? '')) {
+    problems.push('no "prepack" script that builds: npm pack would ship a package without dist/');
+  }
   const targets = exportTargets(m);
   if (!targets.some((t) => t.subpath === '.')) problems.push('"exports" has no "." entry');
   for (const t of targets) {
