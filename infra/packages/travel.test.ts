@@ -133,11 +133,17 @@ describe.runIf(process.env.TREE_TESTS === '1')('packed packages in a fresh proje
   beforeAll(async () => {
     packDir = mkdtempSync(join(tmpdir(), 'travel-tarballs-'));
     for (const pkg of packages) {
-      const packed = await mustRun('npm', ['pack', '--json', '--pack-destination', packDir], {
-        cwd: pkg.dir,
-        env,
-        timeoutMs: 60_000,
-      });
+      // turbo built the package already; its prepack would rebuild dist/ under the feet of
+      // the tests running beside this one.
+      const packed = await mustRun(
+        'npm',
+        ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir],
+        {
+          cwd: pkg.dir,
+          env,
+          timeoutMs: 60_000,
+        },
+      );
       const [info] = JSON.parse(packed.stdout) as Array<{
         filename: string;
         files: Array<{ path: string }>;
