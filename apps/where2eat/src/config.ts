@@ -88,7 +88,7 @@ const schema = z
     // Restaurant suggestions (flag restaurant-suggestions): which provider, and its guards.
     RESTAURANTS_PROVIDER: z.enum(['none', 'fake', 'http']).optional(),
     RESTAURANTS_URL: httpUrl.optional(),
-    RESTAURANTS_TIMEOUT_MS: int(50, 30_000).default(1_000),
+    RESTAURANTS_TIMEOUT_MS: int(50, 30_000).default(150),
     RESTAURANTS_CACHE_TTL_SECONDS: int(1, 86_400).default(600),
     RESTAURANTS_BUDGET_PER_TENANT_PER_DAY: int(0, 100_000_000).default(1_000),
 

@@ -81,6 +81,9 @@ export function restaurantSuggestions(
     call: async (cuisine: Cuisine, context) =>
       (await settings.provider.suggest(cuisine, context)).slice(0, SUGGESTIONS_MAX),
     timeoutMs: settings.timeoutMs,
+    // The recommendation waits for this call: one retry at most, so a slow provider costs the
+    // latency objective two deadlines, not three.
+    retry: { maxRetries: 1 },
     cache: { key: (cuisine) => cuisine, ttlMs: settings.cacheTtlMs },
     budget: { limit: settings.budgetPerTenantPerDay },
   });
