@@ -1,13 +1,8 @@
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { RateLimitError } from '../errors.js';
 import { memoryLogger, principalFromHeaders } from '../test/app.js';
+import { metricsCollector } from '../test/metrics.js';
 import type { QuotaThresholdEvent } from './index.js';
 import { createQuota } from './index.js';
 import { quotaLimit } from './middleware.js';
@@ -108,9 +103,7 @@ describe('createQuota (memory store, injected clock)', () => {
   });
 
   it("records each tenant's share of its budget as rate_limit.quota.utilization", async () => {
-    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
-    const meterProvider = new MeterProvider({ readers: [reader] });
+    const { meterProvider, points } = metricsCollector();
     let at = Date.UTC(2026, 0, 15, 23, 0);
     const quota = createQuota({
       unit: 'requests',
@@ -121,25 +114,14 @@ describe('createQuota (memory store, injected clock)', () => {
     });
     for (let i = 0; i < 9; i++) await quota.consume('acme');
     await quota.consume('globex'); // no budget: nothing to record
-    await reader.forceFlush();
-    const points = exporter
-      .getMetrics()
-      .flatMap((m) => m.scopeMetrics.flatMap((sm) => sm.metrics))
-      .filter((m) => m.descriptor.name === 'rate_limit.quota.utilization')
-      .at(-1)?.dataPoints;
-    expect(points?.map((p) => [p.attributes, p.value])).toEqual([
+    const today = await points('rate_limit.quota.utilization');
+    expect(today.map((p) => [p.attributes, p.value])).toEqual([
       [{ 'rate_limit.quota': 'requests-per-day', tenant: 'acme' }, 0.9],
     ]);
     // The next day, before acme's first request: 0 of the new budget, not yesterday's 90%.
     at = Date.UTC(2026, 0, 16, 0, 1);
-    exporter.reset();
-    await reader.forceFlush();
-    const next = exporter
-      .getMetrics()
-      .flatMap((m) => m.scopeMetrics.flatMap((sm) => sm.metrics))
-      .filter((m) => m.descriptor.name === 'rate_limit.quota.utilization')
-      .at(-1)?.dataPoints;
-    expect(next?.map((p) => p.value)).toEqual([0]);
+    const next = await points('rate_limit.quota.utilization');
+    expect(next.map((p) => p.value)).toEqual([0]);
     await meterProvider.shutdown();
   });
 

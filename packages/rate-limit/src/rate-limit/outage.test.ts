@@ -1,5 +1,3 @@
-import type { MetricData } from '@opentelemetry/sdk-metrics';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +9,7 @@ import { redisStore } from '../store/index.js';
 import { createRedisClient } from '../store/redis-client.js';
 import { memoryLogger, principalFromHeaders } from '../test/app.js';
 import { type Served, serveApp } from '../test/http.js';
+import { metricsCollector } from '../test/metrics.js';
 import { findOnPath, type OwnRedis, REDIS_REQUIRED, startRedisServer } from '../test/redis.js';
 import type { StoreErrorEvent } from '../types.js';
 import { rateLimit } from './index.js';
@@ -25,15 +24,6 @@ if (!binary) {
   console.warn('[rate-limit] skipping Redis outage tests: redis-server is not on PATH');
 }
 
-class TestReader extends MetricReader {
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 const STORE_TIMEOUT_MS = 100;
 /**
  * A hung Redis never answers (the paused server holds every command), so without the store
@@ -46,8 +36,7 @@ describe.skipIf(!binary)('a Redis outage (own redis-server, paused then killed)'
   let redis: OwnRedis;
   const clients: Redis[] = [];
   const servers: Served[] = [];
-  const reader = new TestReader();
-  const meterProvider = new MeterProvider({ readers: [reader] });
+  const { meterProvider, points } = metricsCollector();
 
   interface Instance {
     url: string;
@@ -107,15 +96,7 @@ describe.skipIf(!binary)('a Redis outage (own redis-server, paused then killed)'
     return { res, body, ms: performance.now() - started };
   }
 
-  async function storeErrorPoints(): Promise<Array<{ value: number; attributes: object }>> {
-    const { resourceMetrics } = await reader.collect();
-    const metrics: MetricData[] = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
-    const metric = metrics.find((m) => m.descriptor.name === STORE_ERRORS_METRIC);
-    return (metric?.dataPoints ?? []).map((p) => ({
-      value: p.value as number,
-      attributes: p.attributes,
-    }));
-  }
+  const storeErrorPoints = () => points(STORE_ERRORS_METRIC);
 
   beforeAll(async () => {
     redis = await startRedisServer(binary as string);
