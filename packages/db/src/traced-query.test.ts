@@ -23,7 +23,11 @@ function spans() {
   const tracerProvider = new BasicTracerProvider({
     spanProcessors: [new SimpleSpanProcessor(exporter)],
   });
-  return { exporter, instruments: createInstruments(tracerProvider, undefined, 'test') };
+  return {
+    exporter,
+    tracerProvider,
+    instruments: createInstruments(tracerProvider, undefined, 'test'),
+  };
 }
 
 /** A stand-in postgres.js query: its builder methods return itself, like the real one. */
@@ -102,10 +106,7 @@ describe('tracedQuery', () => {
 
 describe.skipIf(!serverUrl)('every call drizzle makes, on PostgreSQL', () => {
   let testDb: TestDatabase;
-  const { exporter } = spans();
-  const tracerProvider = new BasicTracerProvider({
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
-  });
+  const { exporter, tracerProvider } = spans();
   let handle: ReturnType<typeof createDb<typeof schema>>;
   beforeAll(async () => {
     testDb = await createTestDatabase(serverUrl);
