@@ -113,6 +113,7 @@ export function createApp(deps: AppDeps) {
       logger,
       requestId: (c) => c.get('requestId'),
       skipLog: (c) => c.req.path.startsWith('/health/'),
+      skipTrace: (c) => c.req.path.startsWith('/health/'),
       // Which tenant's data the request touched; null before (or without) authentication.
       logFields: (c) => ({ tenant: (c.var as Partial<AppVariables>).caller?.tenant ?? null }),
     }),

@@ -26,5 +26,4 @@ export const telemetry = startTelemetry({
     : false,
   ...(config.METRICS_PORT ? { prometheusPort: config.METRICS_PORT } : {}),
   ...(config.TRACES_SAMPLE_RATIO === undefined ? {} : { sampleRatio: config.TRACES_SAMPLE_RATIO }),
-  ignoreIncomingPaths: ['/health/live', '/health/ready'],
 });

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { type DestinationStream, type Level, type Logger, type LoggerOptions, pino } from 'pino';
 import { TelemetryError } from '../errors.js';
+import { compileRedaction } from './redact.js';
 
 /**
  * Paths redacted from every log line by default: credentials in headers (also under `req`/`res`),
@@ -93,12 +94,17 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     throw new TelemetryError('INVALID_OPTION', 'pretty and destination cannot be combined');
   }
 
+  const censor = compileRedaction([...DEFAULT_REDACT_PATHS, ...redact], '[Redacted]');
   const loggerOptions: LoggerOptions = {
     level,
     base: { pid: process.pid, hostname: hostname(), ...base },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: [...DEFAULT_REDACT_PATHS, ...redact], censor: '[Redacted]' },
+    formatters: {
+      level: (label) => ({ level: label }),
+      // Not pino's `redact`: see ./redact.ts for why, and for the same path syntax.
+      bindings: censor,
+      log: censor,
+    },
   };
 
   if (pretty) {

@@ -1,4 +1,15 @@
-import { type Attributes, context, type MeterProvider, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  context,
+  type MeterProvider,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
@@ -19,6 +30,8 @@ export interface TelemetryMiddlewareOptions {
   logger: Logger;
   /** Meter provider for `http.server.request.duration`. Default: the global one. */
   meterProvider?: MeterProvider | undefined;
+  /** Tracer provider for the server span this middleware starts. Default: the global one. */
+  tracerProvider?: TracerProvider | undefined;
   /**
    * Reads the request id. Default: `c.var.requestId` (set by `hono/request-id` or the server
    * kit's guardrails), else the `X-Request-Id` header.
@@ -26,6 +39,8 @@ export interface TelemetryMiddlewareOptions {
   requestId?: ((c: Context) => string | undefined) | undefined;
   /** Return `true` to skip the per-request log line (e.g. health probes); metrics are still recorded. Default: log every request. */
   skipLog?: ((c: Context) => boolean) | undefined;
+  /** Return `true` to start no server span for the request (e.g. health probes). Default: trace every request the sampler keeps. */
+  skipTrace?: ((c: Context) => boolean) | undefined;
   /**
    * Extra fields for the request log line, read when the request ends (so values set by later
    * middleware, such as the authenticated tenant, are there). Default: none.
@@ -48,6 +63,14 @@ const KNOWN_METHODS = new Set([
   'PATCH',
 ]);
 
+/** Reads `traceparent`, `tracestate` and `baggage` from the request's headers. */
+const HEADER_GETTER: TextMapGetter<Headers> = {
+  get: (headers, key) => headers.get(key) ?? undefined,
+  keys: (headers) => [...headers.keys()],
+};
+
+const TRACER_NAME = '@micro-app/telemetry';
+
 function defaultRequestId(c: Context): string | undefined {
   const fromVar = (c.var as Record<string, unknown>).requestId;
   if (typeof fromVar === 'string') return fromVar;
@@ -66,18 +89,26 @@ function routeOf(c: Context): string | undefined {
 }
 
 /**
- * Per-request telemetry for Hono: names the server span `METHOD route` and sets `http.route`
- * on it, records `http.server.request.duration` (seconds, with `http.request.method`,
- * `http.route`, `http.response.status_code`, `url.scheme`, `error.type` on 5xx), puts a child
- * logger bound to `request_id`, `trace_id`, `span_id` on `c.var.logger`, and writes one log line
- * per request (`method`, `route`, `path`, `status`, `duration_ms`). A request whose client hung
- * up before the answer is recorded and logged (info) as status 499, never as a 5xx. Mount it right after the
+ * Per-request telemetry for Hono. It starts the server span (W3C trace context from the request
+ * headers, named `METHOD route`, semantic-convention attributes, ERROR status and the exception
+ * on a 5xx) and makes it the active span for the handlers; when an instrumentation already made a
+ * server span for the request, it names and enriches that one instead. It records
+ * `http.server.request.duration` (seconds, with `http.request.method`, `http.route`,
+ * `http.response.status_code`, `url.scheme`, `error.type` on 5xx), puts a child logger bound to
+ * `request_id`, `trace_id`, `span_id` on `c.var.logger`, and writes one log line per request
+ * (`method`, `route`, `path`, `status`, `duration_ms`). A request whose client hung up before the
+ * answer is recorded and logged (info) as status 499, never as a 5xx. Mount it right after the
  * request id middleware and before the routes.
+ *
+ * Span attributes are computed only for spans the sampler keeps, so an unsampled request costs
+ * a context switch and no more (docs/performance.md has the measurements).
  *
  * @param options.logger root logger
  * @param [options.meterProvider=global] meter provider for the duration histogram
+ * @param [options.tracerProvider=global] tracer provider for the server span
  * @param [options.requestId] reads the request id
  * @param [options.skipLog] skips the request log line for some requests
+ * @param [options.skipTrace] starts no server span for some requests
  * @param [options.logFields] extra fields for the request log line, read when the request ends
  * @throws {TelemetryError} `INVALID_OPTION` when `logger` is missing
  * @example
@@ -88,15 +119,34 @@ function routeOf(c: Context): string | undefined {
 export function telemetryMiddleware(
   options: TelemetryMiddlewareOptions,
 ): MiddlewareHandler<{ Variables: TelemetryVariables }> {
-  const { logger, meterProvider, requestId = defaultRequestId, skipLog, logFields } = options ?? {};
+  const {
+    logger,
+    meterProvider,
+    tracerProvider,
+    requestId = defaultRequestId,
+    skipLog,
+    skipTrace,
+    logFields,
+  } = options ?? {};
   if (!logger || typeof logger.child !== 'function') {
     throw new TelemetryError('INVALID_OPTION', 'logger must be a pino logger (see createLogger)');
   }
   const duration = httpServerDurationHistogram(meterProvider);
+  const tracer = (tracerProvider ?? trace).getTracer(TRACER_NAME);
 
   return async function telemetry(c, next) {
     const startedAt = performance.now();
-    const span = trace.getActiveSpan();
+    const method = KNOWN_METHODS.has(c.req.method) ? c.req.method : '_OTHER';
+    const scheme = c.req.url.startsWith('https:') ? 'https' : 'http';
+
+    // An instrumentation's server span, when one runs; otherwise ours.
+    let span: Span | undefined = trace.getActiveSpan();
+    let own = false;
+    if (span === undefined && !skipTrace?.(c)) {
+      const parent = propagation.extract(context.active(), c.req.raw.headers, HEADER_GETTER);
+      span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+      own = true;
+    }
     const spanContext = span?.spanContext();
     const traced = spanContext !== undefined && trace.isSpanContextValid(spanContext);
     const bindings: Record<string, string> = {};
@@ -112,7 +162,8 @@ export function telemetryMiddleware(
 
     let thrown: unknown;
     try {
-      await next();
+      if (own && span) await context.with(trace.setSpan(context.active(), span), next);
+      else await next();
     } catch (err) {
       thrown = err ?? new Error('non-error thrown');
       throw err;
@@ -127,26 +178,34 @@ export function telemetryMiddleware(
       const status = aborted ? CLIENT_CLOSED_REQUEST : thrown === undefined ? c.res.status : 500;
       const error = thrown ?? c.error;
       const route = routeOf(c);
-      const method = KNOWN_METHODS.has(c.req.method) ? c.req.method : '_OTHER';
       const seconds = (performance.now() - startedAt) / 1000;
 
       const attributes: Attributes = {
         'http.request.method': method,
         'http.response.status_code': status,
-        'url.scheme': new URL(c.req.url).protocol.replace(':', ''),
+        'url.scheme': scheme,
       };
       if (route !== undefined) attributes['http.route'] = route;
       if (status >= 500) attributes['error.type'] = String(status);
       duration.record(seconds, attributes);
 
-      if (span && route !== undefined) {
-        span.setAttribute('http.route', route);
-        span.updateName(`${method} ${route}`);
-        // The http instrumentation reads the route from here when it ends the span.
-        const rpc = getRPCMetadata(context.active());
-        if (rpc?.type === RPCType.HTTP) rpc.route = route;
+      if (span?.isRecording()) {
+        if (route !== undefined) span.updateName(`${method} ${route}`);
+        if (own) {
+          span.setAttributes(attributes);
+          span.setAttribute('url.path', c.req.path);
+          const userAgent = c.req.header('user-agent');
+          if (userAgent !== undefined) span.setAttribute('user_agent.original', userAgent);
+          if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        } else if (route !== undefined) {
+          span.setAttribute('http.route', route);
+          // The http instrumentation reads the route from here when it ends the span.
+          const rpc = getRPCMetadata(context.active());
+          if (rpc?.type === RPCType.HTTP) rpc.route = route;
+        }
+        if (status >= 500 && error instanceof Error) span.recordException(error);
       }
-      if (span && status >= 500 && error instanceof Error) span.recordException(error);
+      if (own) span?.end();
 
       if (skipLog?.(c)) return;
       const line = {

@@ -1,6 +1,8 @@
-import { context, trace } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
+  AlwaysOffSampler,
   InMemorySpanExporter,
   SimpleSpanProcessor,
   TracerProvider,
@@ -16,7 +18,13 @@ import { type TelemetryVariables, telemetryMiddleware } from './index.js';
 
 const ROUTE = '/v1/groups/:groupId/recommendation';
 
-function buildApp(options: { skipLog?: (path: string) => boolean } = {}) {
+function buildApp(
+  options: {
+    skipLog?: (path: string) => boolean;
+    skipTrace?: (path: string) => boolean;
+    tracerProvider?: TracerProvider;
+  } = {},
+) {
   const { stream, lines } = captureLines();
   const logger = createLogger({ destination: stream });
   const metrics = collectingMeterProvider();
@@ -27,6 +35,8 @@ function buildApp(options: { skipLog?: (path: string) => boolean } = {}) {
       logger,
       meterProvider: metrics.meterProvider,
       ...(options.skipLog ? { skipLog: (c) => options.skipLog?.(c.req.path) ?? false } : {}),
+      ...(options.skipTrace ? { skipTrace: (c) => options.skipTrace?.(c.req.path) ?? false } : {}),
+      ...(options.tracerProvider ? { tracerProvider: options.tracerProvider } : {}),
     }),
   );
   app.get(ROUTE, (c) => {
@@ -263,5 +273,95 @@ describe('telemetryMiddleware inside a server span', () => {
     expect(span?.name).toBe('GET /boom');
     expect(span?.events.map((event) => event.name)).toEqual(['exception']);
     expect(span?.events[0]?.attributes?.['exception.message']).toBe('kaboom');
+  });
+});
+
+describe('telemetryMiddleware starting the server span itself', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const contextManager = new AsyncLocalStorageContextManager();
+
+  beforeAll(() => {
+    context.setGlobalContextManager(contextManager.enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  });
+  afterAll(async () => {
+    propagation.disable();
+    context.disable();
+    await provider.shutdown();
+  });
+
+  it("continues the caller's trace in a SERVER span named by the route, active for the handler", async () => {
+    exporter.reset();
+    const { app, lines } = buildApp({ tracerProvider: provider });
+    const parentTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await app.request('https://where2eat.example/v1/groups/g-7/recommendation', {
+      headers: {
+        traceparent: `00-${parentTrace}-00f067aa0ba902b7-01`,
+        'user-agent': 'test-agent/1.0',
+      },
+    });
+
+    expect(response.status).toBe(200);
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.name).toBe(`GET ${ROUTE}`);
+    expect(span?.kind).toBe(SpanKind.SERVER);
+    expect(span?.spanContext().traceId).toBe(parentTrace);
+    expect(span?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(span?.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.route': ROUTE,
+      'http.response.status_code': 200,
+      'url.scheme': 'https',
+      'url.path': '/v1/groups/g-7/recommendation',
+      'user_agent.original': 'test-agent/1.0',
+    });
+    // The handler's log line ran inside the span.
+    expect(lines[0]).toMatchObject({
+      msg: 'recommendation computed',
+      trace_id: parentTrace,
+      span_id: span?.spanContext().spanId,
+    });
+    expect(trace.getActiveSpan()).toBeUndefined();
+  });
+
+  it('marks a 5xx span as ERROR with the exception, and a 4xx as unset', async () => {
+    exporter.reset();
+    const { app } = buildApp({ tracerProvider: provider });
+    await app.request('/boom');
+    await app.request('/teapot');
+
+    const [boom, teapot] = exporter.getFinishedSpans();
+    expect(boom?.name).toBe('GET /boom');
+    expect(boom?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(boom?.attributes['error.type']).toBe('500');
+    expect(boom?.events.map((event) => event.name)).toEqual(['exception']);
+    expect(teapot?.status.code).toBe(SpanStatusCode.UNSET);
+    expect(teapot?.attributes['http.response.status_code']).toBe(418);
+  });
+
+  it('starts no span where skipTrace says so, and records nothing on an unsampled span', async () => {
+    exporter.reset();
+    const { app, lines } = buildApp({
+      tracerProvider: provider,
+      skipTrace: (path) => path.startsWith('/health/'),
+    });
+    await app.request('/health/live');
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    expect(lines[0]).not.toHaveProperty('trace_id');
+
+    const unsampledExporter = new InMemorySpanExporter();
+    const unsampled = new TracerProvider({
+      sampler: new AlwaysOffSampler(),
+      spanProcessors: [new SimpleSpanProcessor({ exporter: unsampledExporter })],
+    });
+    const off = buildApp({ tracerProvider: unsampled });
+    expect((await off.app.request('/v1/groups/g-1/recommendation')).status).toBe(200);
+    expect(unsampledExporter.getFinishedSpans()).toEqual([]);
+    // The metrics and the log line do not depend on sampling.
+    expect(off.lines.at(-1)).toMatchObject({ msg: 'request completed', status: 200 });
+    await off.metrics.collect();
+    expect(off.metrics.histogramPoints('http.server.request.duration')).toHaveLength(1);
+    await unsampled.shutdown();
   });
 });

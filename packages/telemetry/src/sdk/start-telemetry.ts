@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import { OTLPMetricExporter as OTLPMetricExporterJson } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -8,12 +7,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import {
-  AggregationType,
-  type IMetricReader,
-  PeriodicExportingMetricReader,
-  type ViewOptions,
-} from '@opentelemetry/sdk-metrics';
+import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { startNodeSdk } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
@@ -53,7 +47,12 @@ export interface OtlpOptions {
 
 /** Which instrumentations to load. Each is cheap and explicit; there is no "auto" bundle. */
 export interface InstrumentationOptions {
-  /** Server spans for `node:http` (what `@hono/node-server` uses) and client spans for `http.request`. Default: `true`. */
+  /**
+   * Client spans for `http.request` and `https.request`. Server spans come from
+   * `telemetryMiddleware`, which knows the route and computes attributes only for sampled
+   * requests; the `node:http` server instrumentation cost about ten times as much per request
+   * (docs/performance.md). Default: `true`.
+   */
   http?: boolean;
   /** Client spans for `fetch` (Node's built-in undici). Default: `true`. */
   fetch?: boolean;
@@ -83,8 +82,6 @@ export interface TelemetryOptions {
   prometheusPort?: number;
   /** Interface the Prometheus endpoint binds. Default: all interfaces. */
   prometheusHost?: string;
-  /** Incoming request paths that get no server span (health probes). Default: `[]`. */
-  ignoreIncomingPaths?: string[];
   /** Instrumentations to load when `otlp` is on. Default: all of them. */
   instrumentations?: InstrumentationOptions;
   /**
@@ -188,28 +185,15 @@ function otlpPipeline(otlp: OtlpOptions): {
   };
 }
 
-function instrumentationsFor(
-  options: InstrumentationOptions,
-  ignoreIncoming: (request: IncomingMessage) => boolean,
-): Instrumentation[] {
+function instrumentationsFor(options: InstrumentationOptions): Instrumentation[] {
   const list: Instrumentation[] = [];
   if (options.http !== false) {
-    list.push(new HttpInstrumentation({ ignoreIncomingRequestHook: ignoreIncoming }));
+    list.push(new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }));
   }
   if (options.fetch !== false) list.push(new UndiciInstrumentation());
   if (options.ioredis !== false) list.push(new IORedisInstrumentation());
   return list;
 }
-
-const VIEWS: ViewOptions[] = [
-  // The middleware records http.server.request.duration with the Hono route; drop the
-  // instrumentation's copy (same name, no route) so the series never collide.
-  {
-    meterName: '@opentelemetry/instrumentation-http',
-    instrumentName: 'http.server.request.duration',
-    aggregation: { type: AggregationType.DROP },
-  },
-];
 
 const sleep = (ms: number) =>
   new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
@@ -252,7 +236,6 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     sampleRatio,
     prometheusPort,
     prometheusHost,
-    ignoreIncomingPaths = [],
     instrumentations = {},
     shutdownTimeoutMs = 1_000,
   } = options;
@@ -270,12 +253,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     const pipeline = otlpPipeline(otlp);
     spanProcessors = [pipeline.spans];
     if (pipeline.metrics) readers.push(pipeline.metrics);
-    const ignoredPaths = new Set(ignoreIncomingPaths);
-    loaded = instrumentationsFor(instrumentations, (request) => {
-      if (prometheus && request.socket?.localPort === prometheus.port()) return true;
-      const path = request.url?.split('?', 1)[0] ?? '';
-      return ignoredPaths.has(path);
-    });
+    loaded = instrumentationsFor(instrumentations);
     registerEsmHooks(INSTRUMENTED_MODULES);
   }
 
@@ -286,7 +264,6 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       ? {}
       : { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(sampleRatio) }) }),
     metricReaders: readers,
-    views: VIEWS,
     logRecordProcessors: [],
     instrumentations: loaded,
   });
