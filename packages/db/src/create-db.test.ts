@@ -95,6 +95,28 @@ describe('PGlite data folder', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('runs PGlite with a 16 MB page cache unless told otherwise', async () => {
+    const small = createDb({ schema });
+    const larger = createDb({ schema, pgliteSharedBuffersMb: 32 });
+    try {
+      const show = async (handle: typeof small) =>
+        ((await handle.db.execute(sql`show shared_buffers`)) as unknown as { rows: unknown[] })
+          .rows[0];
+      expect(await show(small)).toEqual({ shared_buffers: '16MB' });
+      expect(await show(larger)).toEqual({ shared_buffers: '32MB' });
+    } finally {
+      await Promise.all([small.close(), larger.close()]);
+    }
+  });
+
+  it('rejects a page cache that is not a whole number of MB with DB_INVALID_OPTIONS', () => {
+    for (const bad of [0, 1.5, -16]) {
+      expect(() => createDb({ schema, pgliteSharedBuffersMb: bad })).toThrow(
+        expect.objectContaining({ code: 'DB_INVALID_OPTIONS' }),
+      );
+    }
+  });
 });
 
 describe('unreachable database', () => {
