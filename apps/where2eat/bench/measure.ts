@@ -3,10 +3,11 @@
  * its route answers 200, warm it up, drive it with autocannon and read its RSS and CPU time.
  */
 import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { type Processes, START_TIMEOUT_MS, stopChild } from './processes.ts';
-import type { VariantResult } from './report.ts';
-import type { ServerMessage, ServerSettings } from './server.ts';
+import type { SustainedResult, VariantResult } from './report.ts';
+import type { RunnerMessage, ServerMessage, ServerSettings } from './server.ts';
 import type { Variant } from './variants.ts';
 
 export interface LoadSettings {
@@ -26,6 +27,8 @@ export interface MeasureOptions {
   otlpUrl?: string | undefined;
   /** Progress lines. */
   log: (line: string) => void;
+  /** Write a CPU profile of each timed run here, as `<variant>.cpuprofile`. */
+  profileDir?: string | undefined;
 }
 
 export interface MeasuredVariant extends VariantResult {
@@ -42,7 +45,8 @@ interface RunningServer {
 
 /** Starts the server of `variant` and resolves once it listens. */
 async function startServer(variant: Variant, options: MeasureOptions): Promise<RunningServer> {
-  const imports = variant.telemetry ? ['--import', './dist/instrumentation.js'] : [];
+  const preload = variant.preload ?? (variant.telemetry ? './dist/instrumentation.js' : undefined);
+  const imports = preload ? ['--import', preload] : [];
   const { child, stderr } = options.processes.spawnNode(
     [
       // On by default from Node 23.6; the flag keeps Node 22 (this app's oldest) working.
@@ -56,6 +60,7 @@ async function startServer(variant: Variant, options: MeasureOptions): Promise<R
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'test',
+        ...variant.env,
         ...(variant.telemetry && options.otlpUrl
           ? { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpUrl }
           : {}),
@@ -86,8 +91,10 @@ async function startServer(variant: Variant, options: MeasureOptions): Promise<R
   return { child, url: `http://127.0.0.1:${port}`, stderr };
 }
 
-/** The child's resident set size and CPU time so far, asked over IPC. */
-function resourceUsage(child: ChildProcess): Promise<{ rssBytes: number; cpuMicros: number }> {
+/** The child's resident set size, heap and CPU time so far, asked over IPC. */
+function resourceUsage(
+  child: ChildProcess,
+): Promise<{ rssBytes: number; heapUsedBytes: number; cpuMicros: number }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no usage answer within 5 s')), 5_000);
     const onMessage = (message: ServerMessage) => {
@@ -97,7 +104,22 @@ function resourceUsage(child: ChildProcess): Promise<{ rssBytes: number; cpuMicr
       resolve(message);
     };
     child.on('message', onMessage);
-    child.send({ type: 'usage' });
+    child.send({ type: 'usage' } satisfies RunnerMessage);
+  });
+}
+
+/** Asks the child to stop profiling and write the profile; resolves once it is written. */
+function stopProfile(child: ChildProcess, file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no profile within 30 s')), 30_000);
+    const onMessage = (message: ServerMessage) => {
+      if (message.type !== 'profiled') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve();
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'profile-stop', file } satisfies RunnerMessage);
   });
 }
 
@@ -182,9 +204,14 @@ export async function measureVariant(
     await request(url, { headers }, 200);
     if (load.warmupSec > 0) await cannon(url, headers, load.connections, load.warmupSec);
     log(`${step} ${variant.label}: ${load.durationSec} s…`);
+    const profileFile = options.profileDir
+      ? join(options.profileDir, `${variant.name}.cpuprofile`)
+      : undefined;
+    if (profileFile) server.child.send({ type: 'profile-start' } satisfies RunnerMessage);
     const before = await resourceUsage(server.child);
     const result = await cannon(url, headers, load.connections, load.durationSec);
     const after = await resourceUsage(server.child);
+    if (profileFile) await stopProfile(server.child, profileFile);
     if (result.non2xx > 0 || result.errors > 0) {
       throw new Error(
         `${result.non2xx} non-2xx answers and ${result.errors} errors out of ${result.requests.total} requests`,
@@ -197,14 +224,75 @@ export async function measureVariant(
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
       rssBytes: after.rssBytes,
+      heapUsedBytes: after.heapUsedBytes,
       cpuMicrosPerRequest: (after.cpuMicros - before.cpuMicros) / result.requests.total,
       pid: server.child.pid as number,
       requests: result.requests.total,
     };
     log(
-      `${step} ${variant.label}: ${Math.round(measured.requestsPerSec)} req/s, p99 ${measured.p99Ms} ms, ${measured.cpuMicrosPerRequest.toFixed(0)} µs CPU/req, RSS ${(measured.rssBytes / 1_048_576).toFixed(0)} MB`,
+      `${step} ${variant.label}: ${Math.round(measured.requestsPerSec)} req/s, p99 ${measured.p99Ms} ms, ${measured.cpuMicrosPerRequest.toFixed(0)} µs CPU/req, RSS ${(measured.rssBytes / 1_048_576).toFixed(0)} MB, heap ${(measured.heapUsedBytes / 1_048_576).toFixed(0)} MB`,
     );
     return measured;
+  } catch (error) {
+    const stderr = server.stderr();
+    throw new Error(`${(error as Error).message}${stderr ? `\n${stderr}` : ''}`);
+  } finally {
+    await stopChild(server.child);
+  }
+}
+
+/** The `share` quantile (0-1) of `values`, by the nearest-rank method; `NaN` for none. */
+export function quantile(values: readonly number[], share: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(share * sorted.length)));
+  return sorted[rank - 1] as number;
+}
+
+/**
+ * Drives `variant`'s route at `rate` requests/s for `seconds` (autocannon's overall rate over
+ * `connections`), keeps every response time, and stops the server.
+ */
+export async function measureSustained(
+  variant: Variant,
+  { rate, seconds, connections }: { rate: number; seconds: number; connections: number },
+  options: MeasureOptions,
+): Promise<SustainedResult> {
+  const headers: Record<string, string> =
+    variant.auth && options.token ? { authorization: `Bearer ${options.token}` } : {};
+  options.log(`sustained: ${variant.label} at ${rate} req/s for ${seconds} s…`);
+  const server = await startServer(variant, options);
+  try {
+    const path = variant.path.includes(':groupId')
+      ? variant.path.replace(':groupId', await seedGroup(server.url, headers))
+      : variant.path;
+    const url = `${server.url}${path}`;
+    await request(url, { headers }, 200);
+    const times: number[] = [];
+    const result = await new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon(
+        { url, connections, duration: seconds, overallRate: rate, headers, timeout: 10 },
+        (error, done) => (error ? reject(error) : resolve(done)),
+      );
+      instance.on('response', (_client, _status, _bytes, responseTime) => {
+        times.push(responseTime);
+      });
+    });
+    const sustained: SustainedResult = {
+      name: variant.name,
+      label: variant.label,
+      rate,
+      seconds,
+      requests: result.requests.total,
+      achievedRate: result.requests.total / result.duration,
+      p95Ms: quantile(times, 0.95),
+      p99Ms: quantile(times, 0.99),
+      errors: result.non2xx + result.errors + result.timeouts,
+    };
+    options.log(
+      `sustained: ${Math.round(sustained.achievedRate)} req/s, p95 ${sustained.p95Ms.toFixed(1)} ms, p99 ${sustained.p99Ms.toFixed(1)} ms, ${sustained.errors} errors`,
+    );
+    return sustained;
   } catch (error) {
     const stderr = server.stderr();
     throw new Error(`${(error as Error).message}${stderr ? `\n${stderr}` : ''}`);

@@ -10,33 +10,38 @@
  * database on that server. `--write` puts the results in docs/performance.md. Exits 1 when a
  * server fails to start or answers anything but 2xx; the targets are reported, never enforced.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, platform, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createTestDatabase } from '@micro-app/db/testing';
 import { type DevIdp, startDevIdp } from '@micro-app/dev-idp';
 import { checkBuild, measureColdStarts } from './cold-start.ts';
-import { type MeasuredVariant, measureVariant } from './measure.ts';
+import { type MeasuredVariant, measureSustained, measureVariant } from './measure.ts';
 import { APP_DIR, Processes } from './processes.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
 import {
   type ColdStartResult,
   describeMachine,
   formatColdStarts,
+  formatSustained,
   formatTable,
   formatTargets,
   replaceSection,
+  SUSTAINED_TARGET,
+  type SustainedResult,
   targets,
 } from './report.ts';
-import { BASELINE, FULL_STACK, selectVariants } from './variants.ts';
+import type { ServerSettings } from './server.ts';
+import { BASELINE, selectVariants, VARIANTS, type Variant } from './variants.ts';
 
 const DOCS_FILE = fileURLToPath(new URL('../../../docs/performance.md', import.meta.url));
 const FLAGS_FILE = join(APP_DIR, 'flags.json');
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run bench -- [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only NAME,…] [--cold-start-runs N] [--write] [--json]`,
+    `${message}\nusage: npm run bench -- [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only NAME,…] [--cold-start-runs N] [--sustained-seconds N] [--profile DIR] [--write] [--json]`,
   );
   process.exit(2);
 }
@@ -50,6 +55,8 @@ const { values } = (() => {
         connections: { type: 'string', default: '50' },
         only: { type: 'string' },
         'cold-start-runs': { type: 'string', default: '5' },
+        'sustained-seconds': { type: 'string', default: String(SUSTAINED_TARGET.seconds) },
+        profile: { type: 'string' },
         write: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
       },
@@ -77,7 +84,7 @@ const only = values.only
   .map((name) => name.trim())
   .filter(Boolean);
 if (values.write && only) usage('--write records a full run; leave out --only');
-const variants = (() => {
+const selected = (() => {
   try {
     return selectVariants(only);
   } catch (error) {
@@ -85,6 +92,19 @@ const variants = (() => {
   }
 })();
 const runColdStart = !only || only.includes('cold-start');
+const runSustained = !only || only.includes('sustained');
+const sustainedSec = positive('sustained-seconds', values['sustained-seconds']);
+const profileDir = values.profile ? resolve(values.profile) : undefined;
+if (values.write && profileDir) usage('--write records an unprofiled run; leave out --profile');
+const databaseUrl = process.env.DATABASE_URL;
+// The PostgreSQL rows need a server; without one they are left out, and the run says so.
+const variants = selected.filter((v) => v.database !== 'postgres' || databaseUrl);
+const withoutServer = selected.filter((v) => !variants.includes(v));
+// The seeds' figure runs on PostgreSQL when there is one: production's database.
+const sustainedVariant = runSustained
+  ? VARIANTS.find((v) => v.name === (databaseUrl ? 'app-db-pg' : 'app-db'))
+  : undefined;
+const servers: Variant[] = [...variants, ...(sustainedVariant ? [sustainedVariant] : [])];
 
 const log = (line: string) => (values.json ? console.error(line) : console.log(line));
 
@@ -98,6 +118,46 @@ async function cleanUp(): Promise<void> {
   await receiver?.close();
 }
 
+let benchDatabaseUrl: Promise<string> | undefined;
+
+/** One fresh database on the DATABASE_URL server for every PostgreSQL row, dropped at the end. */
+function benchDatabase(): Promise<string> {
+  benchDatabaseUrl ??= (async () => {
+    const database = await createTestDatabase(databaseUrl as string);
+    processes.defer(database.drop);
+    return database.url as string;
+  })();
+  return benchDatabaseUrl;
+}
+
+/**
+ * A PGlite folder with the migrations applied, made in this process: the server starts on a
+ * database that exists, as a restarted app does, so its memory is not that of `initdb`.
+ */
+async function preparedDataDir(): Promise<string> {
+  const dataDir = await processes.tempDir('where2eat-bench-');
+  const [{ createDb }, schema, { MIGRATIONS_FOLDER }] = await Promise.all([
+    import('@micro-app/db'),
+    import('../dist/db/schema.js') as Promise<typeof import('../src/db/schema.ts')>,
+    import('../dist/runtime.js') as Promise<typeof import('../src/runtime.ts')>,
+  ]);
+  const database = createDb({ schema, dataDir });
+  await database.migrate(MIGRATIONS_FOLDER);
+  await database.close();
+  return dataDir;
+}
+
+async function settingsFor(variant: Variant): Promise<ServerSettings> {
+  return {
+    flagsFile: FLAGS_FILE,
+    ...(variant.auth && idp
+      ? { auth: { issuer: idp.issuer, audience: idp.audience, jwksUri: idp.jwksUri } }
+      : {}),
+    ...(variant.database === 'pglite' ? { dataDir: await preparedDataDir() } : {}),
+    ...(variant.database === 'postgres' ? { databaseUrl: await benchDatabase() } : {}),
+  };
+}
+
 process.once('SIGINT', () => {
   log('interrupted; stopping the servers…');
   void cleanUp().finally(() => process.exit(130));
@@ -105,13 +165,24 @@ process.once('SIGINT', () => {
 
 try {
   // The servers with telemetry or the app, and the cold start, run the build in dist/.
-  if (runColdStart || variants.some((v) => v.telemetry || v.name.startsWith('app'))) {
+  if (withoutServer.length > 0) {
+    log(
+      `skipping ${withoutServer.map((v) => v.name).join(', ')}: set DATABASE_URL to a PostgreSQL server to measure them`,
+    );
+  }
+  if (profileDir) {
+    await mkdir(profileDir, { recursive: true });
+    log(
+      `writing a CPU profile of each timed run to ${profileDir} (open in Chrome DevTools or speedscope); profiled CPU figures run high`,
+    );
+  }
+  if (runColdStart || servers.some((v) => v.telemetry || v.database)) {
     const warning = checkBuild(APP_DIR);
     if (warning) log(`warning: ${warning}`);
   }
-  if (runColdStart || variants.some((v) => v.telemetry)) receiver = await startReceiver();
+  if (runColdStart || servers.some((v) => v.telemetry)) receiver = await startReceiver();
   let token: string | undefined;
-  if (variants.some((v) => v.auth)) {
+  if (servers.some((v) => v.auth)) {
     idp = await startDevIdp({ port: 0 });
     token = await idp.getUserToken('alice');
   }
@@ -128,15 +199,8 @@ try {
         await measureVariant(variant, step, {
           processes,
           load: { connections, warmupSec, durationSec },
-          settings: {
-            flagsFile: FLAGS_FILE,
-            ...(variant.auth && idp
-              ? { auth: { issuer: idp.issuer, audience: idp.audience, jwksUri: idp.jwksUri } }
-              : {}),
-            ...(variant.name.startsWith('app')
-              ? { dataDir: await processes.tempDir('where2eat-bench-') }
-              : {}),
-          },
+          settings: await settingsFor(variant),
+          profileDir,
           token,
           otlpUrl: receiver?.url,
           log,
@@ -148,6 +212,27 @@ try {
     }
   }
 
+  let sustained: SustainedResult | undefined;
+  if (sustainedVariant) {
+    try {
+      sustained = await measureSustained(
+        sustainedVariant,
+        { rate: SUSTAINED_TARGET.rate, seconds: sustainedSec, connections },
+        {
+          processes,
+          load: { connections, warmupSec, durationSec },
+          settings: await settingsFor(sustainedVariant),
+          token,
+          otlpUrl: receiver?.url,
+          log,
+        },
+      );
+    } catch (error) {
+      failures.push(`sustained: ${(error as Error).message}`);
+      log(`sustained FAILED: ${(error as Error).message}`);
+    }
+  }
+
   let coldStarts: ColdStartResult[] = [];
   if (runColdStart && receiver) {
     try {
@@ -155,7 +240,7 @@ try {
         processes,
         otlpUrl: receiver.url,
         runs: coldStartRuns,
-        databaseUrl: process.env.DATABASE_URL,
+        databaseUrl,
         log,
       });
     } catch (error) {
@@ -173,16 +258,29 @@ try {
     date: new Date(),
   });
   const table = formatTable(results, BASELINE);
-  const goals = targets(results, coldStarts, { baseline: BASELINE, fullStack: FULL_STACK });
+  const goals = targets(results, coldStarts, sustained);
   const settings = `autocannon, ${connections} connections, ${warmupSec} s warm-up then ${durationSec} s per server, load generator on the same machine`;
 
   if (values.json) {
     console.log(
-      JSON.stringify({ machine, results, coldStarts, targets: goals, failures }, null, 2),
+      JSON.stringify(
+        {
+          machine,
+          results,
+          sustained,
+          coldStarts,
+          targets: goals,
+          skipped: withoutServer.map((v) => v.name),
+          failures,
+        },
+        null,
+        2,
+      ),
     );
   } else {
     log('');
     log(table);
+    if (sustained) log(`\nFixed rate: ${formatSustained(sustained)}`);
     if (coldStarts.length > 0)
       log(`\nCold start (process start to ready 200):\n${formatColdStarts(coldStarts)}`);
     log(`\nTargets:\n${formatTargets(goals)}`);
@@ -200,6 +298,7 @@ try {
       '',
       table,
       '',
+      ...(sustained ? [`Fixed rate: ${formatSustained(sustained)}.`, ''] : []),
       'Cold start of the built app (process start to the first 200 from `/health/ready`):',
       '',
       formatColdStarts(coldStarts),

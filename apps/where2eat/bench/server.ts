@@ -7,12 +7,16 @@
  * IPC, answers `{ type: 'usage' }` with its resident set size and CPU time, and exits when the
  * runner disconnects.
  */
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@micro-app/telemetry';
 import type { Hono } from 'hono';
 import { CUISINES } from '../src/domain/cuisines.ts';
-import { CUISINES_PATH, VARIANTS } from './variants.ts';
+import { CUISINES_PATH, stackOf, VARIANTS, type Variant } from './variants.ts';
 
 // Each layer is imported only by the variants that use it, so the RSS of a row is that of the
 // code the row runs.
@@ -26,8 +30,10 @@ function fromDist<T>(file: string): Promise<T> {
 export interface ServerSettings {
   /** Issuer, audience and JWKS URL of the dev identity provider, for the variants with auth. */
   auth?: { issuer: string; audience: string; jwksUri: string };
-  /** PGlite folder, for the app variants. */
+  /** PGlite folder, for the app variants on PGlite. */
   dataDir?: string;
+  /** PostgreSQL URL, for the app variants on PostgreSQL. */
+  databaseUrl?: string;
   /** The flags bootstrap file. */
   flagsFile?: string;
 }
@@ -35,8 +41,15 @@ export interface ServerSettings {
 /** Messages from the server to the runner. */
 export type ServerMessage =
   | { type: 'listening'; port: number }
-  | { type: 'usage'; rssBytes: number; cpuMicros: number }
+  | { type: 'usage'; rssBytes: number; heapUsedBytes: number; cpuMicros: number }
+  | { type: 'profiled'; file: string }
   | { type: 'failed'; message: string };
+
+/** Messages from the runner to the server. */
+export type RunnerMessage =
+  | { type: 'usage' }
+  | { type: 'profile-start' }
+  | { type: 'profile-stop'; file: string };
 
 /** Limits no benchmark reaches: the limiter must count, never deny. */
 const NEVER_DENY = { perUserPerMin: 1_000_000, perTenantPerMin: 10_000_000 };
@@ -54,10 +67,12 @@ function requireAuth(settings: ServerSettings) {
   return settings.auth;
 }
 
+/** The layered stacks, each with one guardrail more than the one before. */
+const LAYERS = ['bare-hono', 'guardrails', 'telemetry', 'auth', 'rate-limit', 'flags'];
+
 /** Hono with the guardrails up to and including `variant`, answering the cuisine list. */
 async function layeredHono(variant: string, settings: ServerSettings): Promise<Hono> {
-  const order = VARIANTS.map((v) => v.name);
-  const has = (layer: string) => order.indexOf(variant) >= order.indexOf(layer);
+  const has = (layer: string) => LAYERS.indexOf(variant) >= LAYERS.indexOf(layer);
   const { Hono } = await import('hono');
   const app = new Hono();
   const log = has('telemetry') ? await logger() : undefined;
@@ -111,9 +126,47 @@ async function layeredHono(variant: string, settings: ServerSettings): Promise<H
   return app;
 }
 
-/** where2eat's own `createApp`, wired as `main.ts` does, on PGlite in `settings.dataDir`. */
+/**
+ * Express 5 with what its users pick for the same guardrails: a request id, helmet, the JSON body
+ * limit, connect-timeout and a pino-http line per request; OpenTelemetry comes from
+ * `bench/express-instrumentation.ts`. Express is loaded with `require`, which the instrumentation
+ * patches.
+ */
+async function expressServer(): Promise<Server> {
+  const require = createRequire(import.meta.url);
+  const express = require('express') as typeof import('express');
+  const [{ default: helmet }, { pinoHttp }, { default: timeout }, { pino }] = await Promise.all([
+    import('helmet'),
+    import('pino-http'),
+    import('connect-timeout'),
+    import('pino'),
+  ]);
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    res.setHeader('x-request-id', req.get('x-request-id') ?? randomUUID());
+    next();
+  });
+  app.use(helmet());
+  app.use(express.json({ limit: 65_536 }));
+  app.use(timeout('10s'));
+  app.use(
+    pinoHttp({
+      logger: pino({ redact: ['req.headers.authorization', 'req.headers.cookie'] }),
+      genReqId: (_req, res) => String(res.getHeader('x-request-id')),
+    }),
+  );
+  app.get(CUISINES_PATH, (_req, res) => {
+    res.json({ items: CUISINES });
+  });
+  return app.listen(0, '127.0.0.1');
+}
+
+/** where2eat's own `createApp`, wired as `main.ts` does, on PGlite or PostgreSQL. */
 async function where2eat(settings: ServerSettings) {
-  if (!settings.dataDir) throw new Error('the app variants need settings.dataDir');
+  if (!settings.dataDir && !settings.databaseUrl) {
+    throw new Error('the app variants need settings.dataDir or settings.databaseUrl');
+  }
   const auth = requireAuth(settings);
   const [{ createDb }, { createFlags }, { memoryStore }, { createLifecycle }] = await Promise.all([
     import('@micro-app/db'),
@@ -128,7 +181,9 @@ async function where2eat(settings: ServerSettings) {
     fromDist<typeof import('../src/runtime.ts')>('runtime.js'),
   ]);
   const log = await logger();
-  const database = createDb({ schema, dataDir: settings.dataDir });
+  const database = settings.databaseUrl
+    ? createDb({ schema, url: settings.databaseUrl })
+    : createDb({ schema, dataDir: settings.dataDir });
   await database.migrate(MIGRATIONS_FOLDER);
   const flags = createFlags(flagRegistry, {
     ...(settings.flagsFile ? { file: settings.flagsFile } : {}),
@@ -156,33 +211,62 @@ async function where2eat(settings: ServerSettings) {
   });
 }
 
-async function start(variant: string, settings: ServerSettings): Promise<Server> {
-  if (variant === 'bare-node') {
+async function start(variant: Variant, settings: ServerSettings): Promise<Server> {
+  if (variant.name === 'bare-node') {
     const body = JSON.stringify({ items: CUISINES });
     return createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(body);
     }).listen(0, '127.0.0.1');
   }
+  if (variant.name === 'express') return expressServer();
   const { serve } = await import('@hono/node-server');
-  const app =
-    variant === 'app' || variant === 'app-db'
-      ? await where2eat(settings)
-      : await layeredHono(variant, settings);
+  const app = variant.database
+    ? await where2eat(settings)
+    : await layeredHono(stackOf(variant), settings);
   return serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
 }
 
-const [variant, rawSettings = '{}'] = process.argv.slice(2);
+/** A CPU profile of what the server does between `profile-start` and `profile-stop`. */
+function profiler() {
+  // Connected only when asked: an unprofiled run has no inspector session at all.
+  const session = new Session();
+  return {
+    async start() {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    },
+    async stop(file: string) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+const [name, rawSettings = '{}'] = process.argv.slice(2);
 try {
-  if (!variant || !VARIANTS.some((v) => v.name === variant)) {
-    throw new Error(`unknown variant "${variant ?? ''}"`);
-  }
+  const variant = VARIANTS.find((v) => v.name === name);
+  if (!variant) throw new Error(`unknown variant "${name ?? ''}"`);
   const server = await start(variant, JSON.parse(rawSettings) as ServerSettings);
   if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
-  process.on('message', (message: { type?: string }) => {
-    if (message?.type !== 'usage') return;
-    const cpu = process.cpuUsage();
-    send({ type: 'usage', rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system });
+  const profile = profiler();
+  process.on('message', (message: RunnerMessage) => {
+    if (message?.type === 'usage') {
+      const cpu = process.cpuUsage();
+      const memory = process.memoryUsage();
+      send({
+        type: 'usage',
+        rssBytes: memory.rss,
+        heapUsedBytes: memory.heapUsed,
+        cpuMicros: cpu.user + cpu.system,
+      });
+    } else if (message?.type === 'profile-start') {
+      void profile.start();
+    } else if (message?.type === 'profile-stop') {
+      void profile.stop(message.file).then(() => send({ type: 'profiled', file: message.file }));
+    }
   });
   // The runner went away (or let go of us): nothing is left to serve.
   process.on('disconnect', () => process.exit(0));
