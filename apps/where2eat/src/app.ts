@@ -25,7 +25,7 @@ import {
 } from './http/fault-injection.js';
 import { type IdempotencyOptions, idempotency } from './http/idempotency.js';
 import { apiLimits, groupCreateLimit, type RateLimitSettings } from './http/limits.js';
-import type { AppDatabase, AppEnv, AppVariables } from './http/types.js';
+import type { AppDatabase, AppEnv, Caller } from './http/types.js';
 import { openApiConfig } from './openapi.js';
 import type { Restaurant } from './restaurants/provider.js';
 import { groupRoutes } from './routes/groups.js';
@@ -115,7 +115,10 @@ export function createApp(deps: AppDeps) {
       skipLog: (c) => c.req.path.startsWith('/health/'),
       skipTrace: (c) => c.req.path.startsWith('/health/'),
       // Which tenant's data the request touched; null before (or without) authentication.
-      logFields: (c) => ({ tenant: (c.var as Partial<AppVariables>).caller?.tenant ?? null }),
+      logFields: (c) => ({
+        tenant:
+          ((c.get as (key: string) => unknown)('caller') as Caller | undefined)?.tenant ?? null,
+      }),
     }),
   );
 
@@ -141,7 +144,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.use('/v1/*', async function scopeToCaller(c, next) {
-    const { sub, tenant } = c.var.principal;
+    const { sub, tenant } = c.get('principal');
     if (!tenant) {
       throw new HttpProblem({
         status: 403,
@@ -194,17 +197,17 @@ export function createApp(deps: AppDeps) {
   app.route(
     '/v1',
     groupRoutes({
-      chooseAlgorithm: (c) => (c.var.flags.isEnabled('recommendation-v2') ? 'v2' : 'v1'),
+      chooseAlgorithm: (c) => (c.get('flags').isEnabled('recommendation-v2') ? 'v2' : 'v1'),
       ...(restaurants
         ? {
             suggest: async (c, cuisine) => {
-              if (!c.var.flags.isEnabled('restaurant-suggestions')) return undefined;
+              if (!c.get('flags').isEnabled('restaurant-suggestions')) return undefined;
               const found = await restaurants.call(cuisine, {
-                tenant: c.var.caller.tenant,
+                tenant: c.get('caller').tenant,
                 signal: c.req.raw.signal,
               });
               if (found.ok) return { status: 'ok', source: found.source, restaurants: found.value };
-              c.var.logger.warn(
+              c.get('logger').warn(
                 { provider: 'restaurants', reason: found.reason },
                 'restaurant suggestions unavailable; answering without them',
               );

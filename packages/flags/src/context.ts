@@ -18,9 +18,10 @@ export type FlagContextResolver = (c: Context) => FlagContext;
  * from `c.var.principal.tenant`, `sessionId` from `c.var.requestId`, then `extra(c)` on top.
  */
 export function requestFlagContext(c: Context, extra?: FlagContextResolver): FlagContext {
-  const vars = c.var as Record<string, unknown>;
-  const principal = vars.principal as FlagsPrincipal | undefined;
-  const requestId = vars.requestId;
+  // c.get, not c.var: Hono builds a new object of every variable on each c.var read.
+  const get = c.get as (key: string) => unknown;
+  const principal = get('principal') as FlagsPrincipal | undefined;
+  const requestId = get('requestId');
   const context: FlagContext = {};
   if (typeof principal?.sub === 'string' && principal.sub !== '') context.userId = principal.sub;
   if (typeof requestId === 'string' && requestId !== '') context.sessionId = requestId;

@@ -60,7 +60,7 @@ export function idempotency(
     }
     const body = await c.req.text();
     const requestHash = createHash('sha256').update(`${c.req.path}\n${body}`).digest('hex');
-    const scope = `${c.var.caller.tenant}/${c.var.caller.sub}`;
+    const scope = `${c.get('caller').tenant}/${c.get('caller').sub}`;
     const ours = and(
       eq(idempotencyKeys.scope, scope),
       eq(idempotencyKeys.key, key),

@@ -70,7 +70,7 @@ const toGroup = (g: GroupWithMembers) => ({
 });
 
 async function groupFor(c: Context<AppEnv>, groupId: string): Promise<GroupWithMembers> {
-  const group = await c.var.groups.find(groupId);
+  const group = await c.get('groups').find(groupId);
   if (!group) throw groupNotFound();
   return group;
 }
@@ -113,7 +113,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
     }),
     async (c) => {
       const { name } = c.req.valid('json');
-      const group = await c.var.groups.create(name);
+      const group = await c.get('groups').create(name);
       c.header('Location', `/v1/groups/${group.id}`);
       return c.json({ ...toGroupSummary(group), members: [] }, 201);
     },
@@ -134,7 +134,7 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
     }),
     async (c) => {
       const page = c.req.valid('query');
-      const rows = await c.var.groups.list(page);
+      const rows = await c.get('groups').list(page);
       return c.json({ items: rows.map(toGroupSummary), ...page }, 200);
     },
   );
@@ -172,8 +172,8 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
     }),
     async (c) => {
       const group = await groupFor(c, c.req.valid('param').groupId);
-      requireOwner(group, c.var.caller, 'rename it');
-      const renamed = await c.var.groups.rename(group.id, c.req.valid('json').name);
+      requireOwner(group, c.get('caller'), 'rename it');
+      const renamed = await c.get('groups').rename(group.id, c.req.valid('json').name);
       if (!renamed) throw groupNotFound();
       audit(c, 'group.renamed', { groupId: group.id });
       return c.json(toGroup({ ...renamed, members: group.members }), 200);
@@ -199,8 +199,8 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
     }),
     async (c) => {
       const group = await groupFor(c, c.req.valid('param').groupId);
-      requireOwner(group, c.var.caller, 'delete it');
-      if (!(await c.var.groups.delete(group.id))) throw groupNotFound();
+      requireOwner(group, c.get('caller'), 'delete it');
+      if (!(await c.get('groups').delete(group.id))) throw groupNotFound();
       audit(c, 'group.deleted', { groupId: group.id, members: group.members.length });
       return c.body(null, 204);
     },
@@ -231,12 +231,12 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       const group = await groupFor(c, c.req.valid('param').groupId);
       const body = c.req.valid('json');
       // Omitted: the caller joins; null: a guest without an account, whom the owner votes for.
-      const userSub = body.userSub === undefined ? c.var.caller.sub : body.userSub;
+      const userSub = body.userSub === undefined ? c.get('caller').sub : body.userSub;
       const { name } = body;
-      if (group.ownerSub !== c.var.caller.sub && userSub !== c.var.caller.sub) {
+      if (group.ownerSub !== c.get('caller').sub && userSub !== c.get('caller').sub) {
         throw forbidden('Only the owner may add other people; you may add yourself.');
       }
-      const member = await c.var.groups.addMember(group.id, { name, userSub });
+      const member = await c.get('groups').addMember(group.id, { name, userSub });
       if (!member) {
         throw new HttpProblem({
           status: 409,
@@ -271,10 +271,10 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       const group = await groupFor(c, groupId);
       const member = group.members.find((m) => m.id === memberId);
       if (!member) throw memberNotFound();
-      if (group.ownerSub !== c.var.caller.sub && member.userSub !== c.var.caller.sub) {
+      if (group.ownerSub !== c.get('caller').sub && member.userSub !== c.get('caller').sub) {
         throw forbidden('Only the owner or the member themself may remove a member.');
       }
-      if (!(await c.var.groups.removeMember(group.id, memberId))) throw memberNotFound();
+      if (!(await c.get('groups').removeMember(group.id, memberId))) throw memberNotFound();
       return c.body(null, 204);
     },
   );
@@ -301,11 +301,11 @@ export function groupRoutes(options: GroupRoutesOptions = {}) {
       const group = await groupFor(c, groupId);
       const member = group.members.find((m) => m.id === memberId);
       if (!member) throw memberNotFound();
-      const caller = c.var.caller;
+      const caller = c.get('caller');
       const mayVote =
         member.userSub === caller.sub || (member.userSub === null && group.ownerSub === caller.sub);
       if (!mayVote) throw forbidden('Only the member themself may record their preferences.');
-      const updated = await c.var.groups.setPreferences(group.id, memberId, c.req.valid('json'));
+      const updated = await c.get('groups').setPreferences(group.id, memberId, c.req.valid('json'));
       if (!updated) throw memberNotFound();
       return c.json(toMember(updated), 200);
     },

@@ -37,7 +37,7 @@ export function meRoutes() {
       responses: { 200: jsonResponse(ErasureSchema, 'What was deleted.'), ...commonErrors },
     }),
     async (c) => {
-      const erased = await c.var.groups.eraseCaller();
+      const erased = await c.get('groups').eraseCaller();
       audit(c, 'user.erased', { ...erased });
       return c.json(erased, 200);
     },

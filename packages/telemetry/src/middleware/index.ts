@@ -72,7 +72,8 @@ const HEADER_GETTER: TextMapGetter<Headers> = {
 const TRACER_NAME = '@micro-app/telemetry';
 
 function defaultRequestId(c: Context): string | undefined {
-  const fromVar = (c.var as Record<string, unknown>).requestId;
+  // c.get, not c.var: Hono builds a new object of every variable on each c.var read.
+  const fromVar = (c.get as (key: string) => unknown)('requestId');
   if (typeof fromVar === 'string') return fromVar;
   return c.req.header('x-request-id');
 }
