@@ -138,8 +138,13 @@ async function preparedDataDir(): Promise<string> {
   const dataDir = await processes.tempDir('where2eat-bench-');
   const [{ createDb }, schema, { MIGRATIONS_FOLDER }] = await Promise.all([
     import('@micro-app/db'),
-    import('../dist/db/schema.js') as Promise<typeof import('../src/db/schema.ts')>,
-    import('../dist/runtime.js') as Promise<typeof import('../src/runtime.ts')>,
+    // From the build, as the server takes them (a URL, so typechecking needs no build).
+    import(new URL('../dist/db/schema.js', import.meta.url).href) as Promise<
+      typeof import('../src/db/schema.ts')
+    >,
+    import(new URL('../dist/runtime.js', import.meta.url).href) as Promise<
+      typeof import('../src/runtime.ts')
+    >,
   ]);
   const database = createDb({ schema, dataDir });
   await database.migrate(MIGRATIONS_FOLDER);
