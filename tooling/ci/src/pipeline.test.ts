@@ -1,5 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { helmBinary } from '@micro-app/helm-tool';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +33,9 @@ interface Step {
 }
 interface Job {
   if?: string;
+  needs?: string | string[];
   env?: Record<string, string>;
+  strategy?: { matrix?: Record<string, unknown> };
   steps: Step[];
 }
 interface Workflow {
@@ -201,6 +215,82 @@ describe('cd.yml deploys only what CI passed, signed on main', () => {
     for (const run of verifies) {
       expect(run).toContain('--certificate-identity "$SIGNER"');
       expect(run).not.toContain('identity-regexp');
+    }
+  });
+});
+
+describe('every app gets the whole pipeline', () => {
+  const appsScript = join(stepsDir, 'apps.sh');
+  const appsOf = (root: string): string[] => {
+    const result = spawnSync('bash', [join(root, 'tooling/ci/steps/apps.sh')], {
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    return JSON.parse(result.stdout) as string[];
+  };
+  /** What the pipeline should cover: every app with a Dockerfile and a chart values file. */
+  const deployable = (root: string): string[] =>
+    readdirSync(join(root, 'apps'))
+      .filter(
+        (name) =>
+          existsSync(join(root, 'apps', name, 'Dockerfile')) &&
+          existsSync(join(root, 'infra/helm/values', `${name}.yaml`)),
+      )
+      .sort();
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub syntax, not a JS template
+  const MATRIX = '${{ fromJSON(needs.apps.outputs.apps) }}';
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub syntax, not a JS template
+  const MATRIX_APP = '${{ matrix.app }}';
+  const perApp: Array<[string, string[]]> = [
+    ['ci.yml', ['image', 'chart']],
+    ['cd.yml', ['build', 'staging', 'production']],
+  ];
+
+  it('apps.sh lists every app with a Dockerfile and a values file, and only those', () => {
+    expect(appsOf(repoRoot)).toEqual(deployable(repoRoot));
+    expect(appsOf(repoRoot)).toContain('where2eat');
+
+    const root = mkdtempSync(join(tmpdir(), 'apps-matrix-'));
+    try {
+      mkdirSync(join(root, 'tooling/ci'), { recursive: true });
+      cpSync(stepsDir, join(root, 'tooling/ci/steps'), { recursive: true });
+      mkdirSync(join(root, 'infra/helm/values'), { recursive: true });
+      for (const [name, dockerfile, values] of [
+        ['lunch-poll', true, true],
+        ['only-image', true, false],
+        ['only-values', false, true],
+      ] as const) {
+        mkdirSync(join(root, 'apps', name), { recursive: true });
+        if (dockerfile) writeFileSync(join(root, 'apps', name, 'Dockerfile'), 'FROM scratch\n');
+        if (values) writeFileSync(join(root, 'infra/helm/values', `${name}.yaml`), '{}\n');
+      }
+      expect(appsOf(root)).toEqual(['lunch-poll']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it.each(perApp)('%s runs its per-app jobs over the apps.sh matrix', (file, jobs) => {
+    const wf = workflows[file] as Workflow;
+    const lister = wf.jobs.apps;
+    expect(lister?.steps.some((s) => s.run?.includes('tooling/ci/steps/apps.sh'))).toBe(true);
+    for (const name of jobs) {
+      const job = wf.jobs[name];
+      expect(job?.strategy?.matrix?.app, `${file} jobs.${name}`).toBe(MATRIX);
+      expect([job?.needs].flat(), `${file} jobs.${name} needs apps`).toContain('apps');
+      expect(job?.env?.APP, `${file} jobs.${name}`).toBe(MATRIX_APP);
+    }
+  });
+
+  it('no workflow names an app: a generated app needs no workflow edit', () => {
+    expect(existsSync(appsScript)).toBe(true);
+    for (const file of ['ci.yml', 'cd.yml', 'rollback.yml']) {
+      // The Pact steps name the consumer package, which is where2eat's client.
+      const text = JSON.stringify(workflows[file]).replaceAll('where2eat-client', 'CLIENT');
+      for (const app of appsOf(repoRoot)) {
+        expect(text.includes(app), `${file} names ${app}`).toBe(false);
+      }
     }
   });
 });

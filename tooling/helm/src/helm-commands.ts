@@ -42,7 +42,7 @@ export interface ResolveOptions {
   root: string;
   /** Values of variables the runner provides (`GITHUB_SHA`), standing in for the real ones. */
   variables?: Readonly<Record<string, string>>;
-  /** Stand-ins for `${{ … }}` expressions, by their text (`vars.STAGING_HOST`). */
+  /** Stand-ins for `${{ … }}` expressions, by their text (`vars.STAGING_DOMAIN`). */
   expressions?: Readonly<Record<string, string>>;
   /** Stand-ins for doc placeholders, by their name without brackets (`digest` for `<digest>`). */
   placeholders?: Readonly<Record<string, string>>;

@@ -17,14 +17,16 @@ const DIGEST = `sha256:${'ab'.repeat(32)}`;
  */
 export const RESOLVE: ResolveOptions = {
   root: REPO_ROOT,
-  variables: { GITHUB_SHA: SHA },
+  // IMAGE and DIGEST: cd.yml's deploy jobs write them to $GITHUB_ENV from the build's artifact.
+  variables: { GITHUB_SHA: SHA, IMAGE: 'ghcr.io/your-org/where2eat', DIGEST },
   expressions: {
     'github.sha': SHA,
     'github.event.workflow_run.head_sha || github.sha': SHA,
-    'needs.build.outputs.image': 'ghcr.io/your-org/where2eat',
-    'needs.build.outputs.digest': DIGEST,
-    'vars.STAGING_HOST': 'where2eat.staging.example.com',
-    'vars.PRODUCTION_HOST': 'where2eat.example.com',
+    'vars.STAGING_DOMAIN': 'staging.example.com',
+    'vars.PRODUCTION_DOMAIN': 'example.com',
+    'vars.K8S_NAMESPACE_PREFIX': '',
+    // The rollback workflow's app input (checked against apps.sh before helm runs).
+    'inputs.app': 'where2eat',
   },
   placeholders: {
     owner: 'your-org',
