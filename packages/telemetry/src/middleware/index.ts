@@ -142,12 +142,14 @@ export function telemetryMiddleware(
 
     // An instrumentation's server span, when one runs; otherwise ours.
     let span: Span | undefined = trace.getActiveSpan();
-    let own = false;
+    // The context the handlers run in: the caller's trace context and baggage, with our span.
+    let requestContext: ReturnType<typeof context.active> | undefined;
     if (span === undefined && !skipTrace?.(c)) {
       const parent = propagation.extract(context.active(), c.req.raw.headers, HEADER_GETTER);
       span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
-      own = true;
+      requestContext = trace.setSpan(parent, span);
     }
+    const own = requestContext !== undefined;
     const spanContext = span?.spanContext();
     const traced = spanContext !== undefined && trace.isSpanContextValid(spanContext);
     const bindings: Record<string, string> = {};
@@ -163,7 +165,7 @@ export function telemetryMiddleware(
 
     let thrown: unknown;
     try {
-      if (own && span) await context.with(trace.setSpan(context.active(), span), next);
+      if (requestContext) await context.with(requestContext, next);
       else await next();
     } catch (err) {
       thrown = err ?? new Error('non-error thrown');

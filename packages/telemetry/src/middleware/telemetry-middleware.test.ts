@@ -1,6 +1,10 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import {
   AlwaysOffSampler,
   InMemorySpanExporter,
@@ -283,7 +287,11 @@ describe('telemetryMiddleware starting the server span itself', () => {
 
   beforeAll(() => {
     context.setGlobalContextManager(contextManager.enable());
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    propagation.setGlobalPropagator(
+      new CompositePropagator({
+        propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+      }),
+    );
   });
   afterAll(async () => {
     propagation.disable();
@@ -323,6 +331,21 @@ describe('telemetryMiddleware starting the server span itself', () => {
       span_id: span?.spanContext().spanId,
     });
     expect(trace.getActiveSpan()).toBeUndefined();
+  });
+
+  it("gives the handlers the caller's baggage along with the span", async () => {
+    const app = new Hono();
+    app.use(
+      telemetryMiddleware({ logger: createLogger({ level: 'silent' }), tracerProvider: provider }),
+    );
+    app.get('/baggage', (c) =>
+      c.json({
+        tenant: propagation.getActiveBaggage()?.getEntry('tenant')?.value ?? null,
+        traced: trace.getActiveSpan() !== undefined,
+      }),
+    );
+    const response = await app.request('/baggage', { headers: { baggage: 'tenant=t-42' } });
+    expect(await response.json()).toEqual({ tenant: 't-42', traced: true });
   });
 
   it('marks a 5xx span as ERROR with the exception, and a 4xx as unset', async () => {
