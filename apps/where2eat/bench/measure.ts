@@ -91,37 +91,38 @@ async function startServer(variant: Variant, options: MeasureOptions): Promise<R
   return { child, url: `http://127.0.0.1:${port}`, stderr };
 }
 
-/** The child's resident set size, heap and CPU time so far, asked over IPC. */
-function resourceUsage(
+/**
+ * Sends `message` to the child and resolves with its first answer of type `answer`; rejects
+ * after `timeoutMs` without one.
+ */
+function ask<T extends ServerMessage['type']>(
   child: ChildProcess,
-): Promise<{ rssBytes: number; heapUsedBytes: number; cpuMicros: number }> {
+  message: RunnerMessage,
+  answer: T,
+  timeoutMs: number,
+): Promise<Extract<ServerMessage, { type: T }>> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no usage answer within 5 s')), 5_000);
-    const onMessage = (message: ServerMessage) => {
-      if (message.type !== 'usage') return;
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`no ${answer} answer within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    function onMessage(received: ServerMessage) {
+      if (received.type !== answer) return;
       clearTimeout(timer);
       child.off('message', onMessage);
-      resolve(message);
-    };
+      resolve(received as Extract<ServerMessage, { type: T }>);
+    }
     child.on('message', onMessage);
-    child.send({ type: 'usage' } satisfies RunnerMessage);
+    child.send(message);
   });
 }
 
+/** The child's resident set size, heap and CPU time so far, asked over IPC. */
+const resourceUsage = (child: ChildProcess) => ask(child, { type: 'usage' }, 'usage', 5_000);
+
 /** Asks the child to stop profiling and write the profile; resolves once it is written. */
-function stopProfile(child: ChildProcess, file: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no profile within 30 s')), 30_000);
-    const onMessage = (message: ServerMessage) => {
-      if (message.type !== 'profiled') return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve();
-    };
-    child.on('message', onMessage);
-    child.send({ type: 'profile-stop', file } satisfies RunnerMessage);
-  });
-}
+const stopProfile = (child: ChildProcess, file: string) =>
+  ask(child, { type: 'profile-stop', file }, 'profiled', 30_000);
 
 async function request(url: string, init: RequestInit, expected: number): Promise<unknown> {
   const res = await fetch(url, init);

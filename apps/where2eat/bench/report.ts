@@ -214,26 +214,21 @@ export function targets(
       ? undefined
       : [`${multiple.toFixed(1)} ×`, multiple >= EXPRESS_MULTIPLE_TARGET],
   );
-  add(
-    'resident set of the app on PostgreSQL after the run',
-    `<= ${RSS_TARGET_MB.postgres} MB`,
-    fullPg
-      ? [
-          `${mb(fullPg.rssBytes)} (heap ${mb(fullPg.heapUsedBytes)})`,
-          fullPg.rssBytes <= RSS_TARGET_MB.postgres * 1_048_576,
-        ]
-      : undefined,
-  );
-  add(
-    'resident set of the app on PGlite after the run',
-    `<= ${RSS_TARGET_MB.pglite} MB`,
-    full
-      ? [
-          `${mb(full.rssBytes)} (heap ${mb(full.heapUsedBytes)})`,
-          full.rssBytes <= RSS_TARGET_MB.pglite * 1_048_576,
-        ]
-      : undefined,
-  );
+  for (const [database, measured, limitMb] of [
+    ['PostgreSQL', fullPg, RSS_TARGET_MB.postgres],
+    ['PGlite', full, RSS_TARGET_MB.pglite],
+  ] as const) {
+    add(
+      `resident set of the app on ${database} after the run`,
+      `<= ${limitMb} MB`,
+      measured
+        ? [
+            `${mb(measured.rssBytes)} (heap ${mb(measured.heapUsedBytes)})`,
+            measured.rssBytes <= limitMb * 1_048_576,
+          ]
+        : undefined,
+    );
+  }
   add(
     'database route on PostgreSQL',
     `>= ${grouped.format(DB_ROUTE_TARGET.requestsPerSec)} req/s with p99 < ${DB_ROUTE_TARGET.p99Ms} ms`,
