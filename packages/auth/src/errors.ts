@@ -1,10 +1,10 @@
 /** Stable codes of {@link AuthError}; switch on these, never on the message. */
 export type AuthErrorCode =
-  | 'invalid_options'
-  | 'jwks_unavailable'
-  | 'token_request_failed'
-  | 'invalid_token_response'
-  | 'no_audit_logger';
+  | 'AUTH_INVALID_OPTIONS'
+  | 'AUTH_JWKS_UNAVAILABLE'
+  | 'AUTH_TOKEN_REQUEST_FAILED'
+  | 'AUTH_INVALID_TOKEN_RESPONSE'
+  | 'AUTH_NO_AUDIT_LOGGER';
 
 /**
  * The one error class of `@micro-app/auth`. Thrown for invalid options (at factory call), by the
@@ -14,7 +14,7 @@ export type AuthErrorCode =
  * try {
  *   await client.getToken();
  * } catch (err) {
- *   if (err instanceof AuthError && err.code === 'token_request_failed') retryLater();
+ *   if (err instanceof AuthError && err.code === 'AUTH_TOKEN_REQUEST_FAILED') retryLater();
  * }
  */
 export class AuthError extends Error {

@@ -1,8 +1,6 @@
+import { problemResponse, problemType } from '@micro-app/problem';
 import type { Context } from 'hono';
 import type { AuthLogger, Principal } from './types.js';
-
-/** Media type of RFC 9457 problem details. */
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 interface DeniedProblem {
   status: 401 | 403 | 503;
@@ -75,18 +73,14 @@ export function deny(
   };
   if (problem.status === 503) logger.error(entry, 'request denied: token verification unavailable');
   else logger.warn(entry, 'request denied');
-  const requestId = requestIdOf(c);
-  const body = {
-    type: `urn:problem-type:${problem.slug}`,
-    title: problem.title,
-    status: problem.status,
-    detail: problem.detail,
-    instance: c.req.path,
-    ...(requestId ? { requestId } : {}),
-  };
-  return c.body(JSON.stringify(body), problem.status, {
-    ...options.headers,
-    'Content-Type': PROBLEM_CONTENT_TYPE,
-    'Cache-Control': 'no-store',
-  });
+  return problemResponse(
+    c,
+    {
+      type: problemType(problem.slug),
+      title: problem.title,
+      status: problem.status,
+      detail: problem.detail,
+    },
+    { ...options.headers, 'Cache-Control': 'no-store' },
+  );
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { InMemStorageProvider, Unleash, type UnleashConfig } from 'unleash-client';
 import { FlagsError } from './errors.js';
 import { FileRepository } from './file-source/file-repository.js';
+import { type FlagsOptions, type ResolvedFlagsOptions, resolveFlagsOptions } from './options.js';
 import { validateDefinitions } from './registry.js';
 import type {
   FlagContext,
@@ -9,53 +10,14 @@ import type {
   FlagDefinitions,
   FlagEvaluator,
   FlagName,
-  FlagsLogger,
   FlagsReadyResult,
   FlagsSource,
 } from './types.js';
 
-/** Connection to an Unleash server (or Unleash Edge) with a backend (client) API token. */
-export interface UnleashSourceOptions {
-  /** Base URL of the Unleash API, e.g. `https://unleash.example.com/api`. */
-  url: string;
-  /** Backend API token, sent as the `Authorization` header. */
-  apiToken: string;
-  /** Name this app registers under in Unleash. */
-  appName: string;
-  /** Value of the `environment` context field (the token decides which Unleash environment is served). */
-  environment?: string;
-  /** Unique id of this instance; unleash-client generates one when missing. */
-  instanceId?: string;
-  /** Only fetch the flags of this Unleash project. */
-  projectName?: string;
-  /** How often flag definitions are fetched. Default 15000. */
-  refreshIntervalMs?: number;
-  /** How often usage metrics are sent. Default 60000. */
-  metricsIntervalMs?: number;
-  /** Do not send usage metrics. Default false. */
-  disableMetrics?: boolean;
-  /** Timeout of each HTTP request to Unleash; at least 1000 (unleash-client's retry delay). Default 10000. */
-  requestTimeoutMs?: number;
-  /**
-   * Directory where the last fetched definitions are kept, so a restart while Unleash is down
-   * serves them. Default: none (memory only).
-   */
-  backupPath?: string;
-  /** Extra headers on every request (e.g. for a proxy). */
-  customHeaders?: Record<string, string>;
-}
+export type { FlagsOptions, UnleashSourceOptions } from './options.js';
 
-/** Options of {@link createFlags}. Set `unleash` or `file` (not both); neither serves defaults. */
-export interface FlagsOptions {
-  /** Read flags from Unleash. */
-  unleash?: UnleashSourceOptions;
-  /** Read flags from this bootstrap file (see README) and reload it when it changes. */
-  file?: string;
-  /** How often the bootstrap file is checked for changes; 0 turns reloading off. Default 1000. */
-  watchIntervalMs?: number;
-  /** Receives warnings (unreachable Unleash, bad reloads, ready timeout). Default: console. */
-  logger?: FlagsLogger;
-}
+/** How long `ready()` waits for the first values by default. */
+const READY_TIMEOUT_MS = 5000;
 
 /** Options of {@link Flags.ready}. */
 export interface FlagsReadyOptions {
@@ -93,21 +55,8 @@ export interface Flags<N extends string = string> {
   close(): Promise<void>;
 }
 
-const DEFAULTS = {
-  watchIntervalMs: 1000,
-  readyTimeoutMs: 5000,
-  refreshIntervalMs: 15_000,
-  metricsIntervalMs: 60_000,
-  requestTimeoutMs: 10_000,
-} as const;
-
 /** Placeholder URL for unleash-client in file mode: it is never fetched (metrics are off). */
 const OFFLINE_URL = 'http://offline.invalid/api/';
-
-const consoleLogger: FlagsLogger = {
-  warn: (obj, msg) => console.warn(msg, obj),
-  error: (obj, msg) => console.error(msg, obj),
-};
 
 /**
  * Creates the flag client of an app from its registry. Nothing is fetched or read until
@@ -131,14 +80,13 @@ export function createFlags<const T extends FlagDefinitions>(
   options: FlagsOptions = {},
 ): Flags<FlagName<T>> {
   validateDefinitions(registry);
-  validateOptions(options);
-  const logger = options.logger ?? consoleLogger;
+  const resolved = resolveFlagsOptions(options);
+  const { source, logger } = resolved;
   const logError = (obj: object, msg: string) =>
     (logger.error ?? logger.warn).call(logger, obj, msg);
-  const source: FlagsSource = options.unleash ? 'unleash' : options.file ? 'file' : 'defaults';
   const definitions = registry as unknown as Readonly<Record<FlagName<T>, FlagDefinition>>;
 
-  const client = source === 'defaults' ? undefined : createClient(options, registry, logger);
+  const client = source === 'defaults' ? undefined : createClient(resolved, registry);
   let loaded = false;
   let started: Promise<void> | undefined;
   let failing = false;
@@ -204,7 +152,7 @@ export function createFlags<const T extends FlagDefinitions>(
     source,
     definitions,
     async ready(readyOptions: FlagsReadyOptions = {}): Promise<FlagsReadyResult> {
-      const timeoutMs = readyOptions.timeoutMs ?? DEFAULTS.readyTimeoutMs;
+      const timeoutMs = readyOptions.timeoutMs ?? READY_TIMEOUT_MS;
       if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
         throw new FlagsError('FLAGS_INVALID_OPTIONS', 'ready(): timeoutMs must be a number >= 0');
       }
@@ -288,12 +236,8 @@ class BoundEvaluator<N extends string> implements FlagEvaluator<N> {
   }
 }
 
-function createClient(
-  options: FlagsOptions,
-  registry: FlagDefinitions,
-  logger: FlagsLogger,
-): Unleash {
-  const { unleash, file } = options;
+function createClient(options: ResolvedFlagsOptions, registry: FlagDefinitions): Unleash {
+  const { unleash, file, logger } = options;
   if (unleash) {
     const config: UnleashConfig = {
       url: unleash.url,
@@ -301,10 +245,10 @@ function createClient(
       environment: unleash.environment,
       instanceId: unleash.instanceId,
       projectName: unleash.projectName,
-      refreshInterval: unleash.refreshIntervalMs ?? DEFAULTS.refreshIntervalMs,
-      metricsInterval: unleash.metricsIntervalMs ?? DEFAULTS.metricsIntervalMs,
-      disableMetrics: unleash.disableMetrics ?? false,
-      timeout: unleash.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+      refreshInterval: unleash.refreshIntervalMs,
+      metricsInterval: unleash.metricsIntervalMs,
+      disableMetrics: unleash.disableMetrics,
+      timeout: unleash.requestTimeoutMs,
       customHeaders: { ...unleash.customHeaders, Authorization: unleash.apiToken },
       disableAutoStart: true,
       skipInstanceCountWarning: true,
@@ -322,55 +266,9 @@ function createClient(
     storageProvider: new InMemStorageProvider(),
     repository: new FileRepository({
       file: file as string,
-      watchIntervalMs: options.watchIntervalMs ?? DEFAULTS.watchIntervalMs,
+      watchIntervalMs: options.watchIntervalMs,
       declared: new Set(Object.keys(registry)),
       logger,
     }),
   });
-}
-
-function validateOptions(options: FlagsOptions): void {
-  const fail = (message: string): never => {
-    throw new FlagsError('FLAGS_INVALID_OPTIONS', message);
-  };
-  const { unleash, file, watchIntervalMs } = options;
-  if (unleash && file !== undefined) {
-    fail('set either options.unleash or options.file, not both');
-  }
-  if (file !== undefined && (typeof file !== 'string' || file === '')) {
-    fail('options.file must be a non-empty path');
-  }
-  if (
-    watchIntervalMs !== undefined &&
-    (!Number.isInteger(watchIntervalMs) || watchIntervalMs < 0)
-  ) {
-    fail('options.watchIntervalMs must be an integer >= 0');
-  }
-  if (!unleash) return;
-  let url: URL | undefined;
-  try {
-    url = new URL(unleash.url);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    fail(`options.unleash.url must be an http(s) URL, got "${String(unleash.url)}"`);
-  }
-  if (typeof unleash.apiToken !== 'string' || unleash.apiToken === '') {
-    fail('options.unleash.apiToken must be a non-empty string');
-  }
-  if (typeof unleash.appName !== 'string' || unleash.appName === '') {
-    fail('options.unleash.appName must be a non-empty string');
-  }
-  // unleash-client retries a failed fetch at least 1 s apart and caps that wait with the request
-  // timeout: below 1000 ms every fetch fails ("minTimeout is greater than maxTimeout").
-  if (unleash.requestTimeoutMs !== undefined && unleash.requestTimeoutMs < 1000) {
-    fail('options.unleash.requestTimeoutMs must be at least 1000');
-  }
-  for (const key of ['refreshIntervalMs', 'metricsIntervalMs', 'requestTimeoutMs'] as const) {
-    const value = unleash[key];
-    if (value !== undefined && (!Number.isInteger(value) || value <= 0)) {
-      fail(`options.unleash.${key} must be a positive integer`);
-    }
-  }
 }

@@ -1,5 +1,5 @@
 /** Stable codes of {@link OutboundError}. */
-export type OutboundErrorCode = 'INVALID_OPTIONS';
+export type OutboundErrorCode = 'OUTBOUND_INVALID_OPTIONS';
 
 /** A programming error in how the outbound client is set up; provider failures are results, not throws. */
 export class OutboundError extends Error {

@@ -274,14 +274,14 @@ describe('createOutbound', () => {
     [{ name: 'x', call: fetchRestaurants, timeoutMs: 0 }, /timeoutMs must be a positive number/],
     [{ name: 'x', call: fetchRestaurants, bulkhead: { maxConcurrent: 1.5 } }, /maxConcurrent/],
     [{ name: 'x', call: fetchRestaurants, cache: { ttlMs: 10 } }, /cache.key/],
-  ])('refuses bad options with INVALID_OPTIONS (%#)', (options, message) => {
+  ])('refuses bad options with OUTBOUND_INVALID_OPTIONS (%#)', (options, message) => {
     try {
       // biome-ignore lint/suspicious/noExplicitAny: testing invalid input
       createOutbound(options as any);
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(OutboundError);
-      expect((err as OutboundError).code).toBe('INVALID_OPTIONS');
+      expect((err as OutboundError).code).toBe('OUTBOUND_INVALID_OPTIONS');
       expect((err as Error).message).toMatch(message);
     }
   });

@@ -126,7 +126,7 @@ function positive(value: unknown, name: string, { integer = false, zero = false 
     (!integer || Number.isInteger(value));
   if (!ok) {
     throw new OutboundError(
-      'INVALID_OPTIONS',
+      'OUTBOUND_INVALID_OPTIONS',
       `${name} must be a ${zero ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'}, got ${String(value)}`,
     );
   }
@@ -142,7 +142,7 @@ const BREAKER_STATES = ['closed', 'open', 'half-open', 'isolated'] as const;
  * (`outbound <name>`), and metrics `outbound.calls` (by outcome and source) and
  * `outbound.call.duration`.
  *
- * @throws {OutboundError} `INVALID_OPTIONS` on a missing name or call, or a bad number
+ * @throws {OutboundError} `OUTBOUND_INVALID_OPTIONS` on a missing name or call, or a bad number
  * @example
  * const restaurants = createOutbound({
  *   name: 'restaurants',
@@ -155,11 +155,11 @@ const BREAKER_STATES = ['closed', 'open', 'half-open', 'isolated'] as const;
  */
 export function createOutbound<Req, Res>(options: OutboundOptions<Req, Res>): Outbound<Req, Res> {
   if (!options || typeof options.name !== 'string' || options.name.length === 0) {
-    throw new OutboundError('INVALID_OPTIONS', 'name must be a non-empty string');
+    throw new OutboundError('OUTBOUND_INVALID_OPTIONS', 'name must be a non-empty string');
   }
   if (typeof options.call !== 'function') {
     throw new OutboundError(
-      'INVALID_OPTIONS',
+      'OUTBOUND_INVALID_OPTIONS',
       'call must be a function (request, { signal }) => Promise',
     );
   }
@@ -187,7 +187,7 @@ export function createOutbound<Req, Res>(options: OutboundOptions<Req, Res>): Ou
   if (options.cache) {
     if (typeof options.cache.key !== 'function') {
       throw new OutboundError(
-        'INVALID_OPTIONS',
+        'OUTBOUND_INVALID_OPTIONS',
         'cache.key must be a function (request) => string',
       );
     }

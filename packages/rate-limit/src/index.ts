@@ -1,3 +1,4 @@
+export { PROBLEM_CONTENT_TYPE } from '@micro-app/problem';
 export type { RateLimitErrorCode } from './errors.js';
 export { RateLimitError } from './errors.js';
 export {
@@ -8,12 +9,7 @@ export type { ClientIpOptions, TrustProxy } from './keys/client-ip.js';
 export { clientIpResolver } from './keys/client-ip.js';
 export type { ByIpOptions } from './keys/index.js';
 export { byApiKey, byIp, byTenant, byUser } from './keys/index.js';
-export {
-  PROBLEM_CONTENT_TYPE,
-  QUOTA_EXHAUSTED_TYPE,
-  RATE_LIMIT_UNAVAILABLE_TYPE,
-  RATE_LIMITED_TYPE,
-} from './problem.js';
+export { QUOTA_EXHAUSTED_TYPE, RATE_LIMIT_UNAVAILABLE_TYPE, RATE_LIMITED_TYPE } from './problem.js';
 export type { Quota, QuotaOptions, QuotaState, QuotaThresholdEvent } from './quota/index.js';
 export { createQuota } from './quota/index.js';
 export type { QuotaLimitOptions } from './quota/middleware.js';

@@ -50,7 +50,7 @@ export interface RateLimitLogger {
 
 /** What `onStoreError` receives each time the store fails or times out. */
 export interface StoreErrorEvent {
-  /** `STORE_UNAVAILABLE` or `STORE_TIMEOUT`, with the store's error as `cause`. */
+  /** `RATE_LIMIT_STORE_UNAVAILABLE` or `RATE_LIMIT_STORE_TIMEOUT`, with the store's error as `cause`. */
   error: RateLimitError;
   /** Name of the policy or quota whose counter could not be read or written. */
   source: string;

@@ -1,5 +1,5 @@
 /** Stable codes of {@link ServerError}. */
-export type ServerErrorCode = 'INVALID_OPTIONS';
+export type ServerErrorCode = 'SERVER_INVALID_OPTIONS';
 
 /**
  * A server-kit option that cannot work (a negative duration, a limit that is not a positive

@@ -1,3 +1,11 @@
+export type { FieldError, HttpProblemInit, ProblemDetails } from '@micro-app/problem';
+export {
+  HttpProblem,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_PREFIX,
+  problemResponse,
+  problemType,
+} from '@micro-app/problem';
 export type { ServerErrorCode } from './errors.js';
 export { ServerError } from './errors.js';
 export type { GuardrailsOptions } from './guardrails/index.js';
@@ -14,14 +22,6 @@ export {
   problemNotFoundHandler,
   statusProblem,
 } from './problem/error-handler.js';
-export type { FieldError, HttpProblemInit, ProblemDetails } from './problem/problem.js';
-export {
-  HttpProblem,
-  PROBLEM_CONTENT_TYPE,
-  PROBLEM_TYPE_PREFIX,
-  problemResponse,
-  problemType,
-} from './problem/problem.js';
 export type { IssueLike } from './problem/validation.js';
 export { toFieldErrors, validationHook, validationProblem } from './problem/validation.js';
 export type { KitLogger } from './types.js';

@@ -13,7 +13,7 @@ import type { AuthLogger, Principal } from '../types.js';
  * @param event - a stable dotted event name, e.g. `group.deleted`
  * @param [fields={}] - extra fields (ids, never secrets or tokens)
  * @param [logger] - logger to write to instead of the one `jwtAuth` put on the context
- * @throws {AuthError} code `no_audit_logger` when no logger is known: an audit line is never dropped silently
+ * @throws {AuthError} code `AUTH_NO_AUDIT_LOGGER` when no logger is known: an audit line is never dropped silently
  * @example
  * audit(c, 'group.deleted', { groupId });
  */
@@ -26,7 +26,7 @@ export function audit(
   const target = logger ?? (c.get('authLogger') as AuthLogger | undefined);
   if (target === undefined) {
     throw new AuthError(
-      'no_audit_logger',
+      'AUTH_NO_AUDIT_LOGGER',
       'audit() needs a logger: mount jwtAuth on this route or pass one as the fourth argument',
     );
   }

@@ -101,26 +101,26 @@ describe('clientCredentials', () => {
     expect((await tokens.getToken()).split('.')).toHaveLength(3);
   });
 
-  it('rejects with token_request_failed on bad credentials, and retries on the next call', async () => {
+  it('rejects with AUTH_TOKEN_REQUEST_FAILED on bad credentials, and retries on the next call', async () => {
     const tokens = client({ clientSecret: 'wrong' });
     const before = idp.stats.tokenRequests;
     await expect(tokens.getToken()).rejects.toMatchObject({
       name: 'AuthError',
-      code: 'token_request_failed',
+      code: 'AUTH_TOKEN_REQUEST_FAILED',
       message: 'token endpoint answered 401 (invalid_client)',
     });
     await expect(tokens.getToken()).rejects.toBeInstanceOf(AuthError);
     expect(idp.stats.tokenRequests).toBe(before + 2);
   });
 
-  it('rejects with token_request_failed when the endpoint cannot be reached', async () => {
+  it('rejects with AUTH_TOKEN_REQUEST_FAILED when the endpoint cannot be reached', async () => {
     const tokens = client({ tokenUrl: `${idp.issuer}/nowhere` });
-    await expect(tokens.getToken()).rejects.toMatchObject({ code: 'token_request_failed' });
+    await expect(tokens.getToken()).rejects.toMatchObject({ code: 'AUTH_TOKEN_REQUEST_FAILED' });
     const closed = client({ tokenUrl: 'http://127.0.0.1:1/token', timeoutMs: 1_000 });
-    await expect(closed.getToken()).rejects.toMatchObject({ code: 'token_request_failed' });
+    await expect(closed.getToken()).rejects.toMatchObject({ code: 'AUTH_TOKEN_REQUEST_FAILED' });
   });
 
-  it('throws invalid_options at once for a missing secret or a bad URL', () => {
+  it('throws AUTH_INVALID_OPTIONS at once for a missing secret or a bad URL', () => {
     expect(() => client({ clientSecret: '' })).toThrow(AuthError);
     expect(() => client({ tokenUrl: 'not a url' })).toThrow(/tokenUrl/);
   });

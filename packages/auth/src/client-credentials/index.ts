@@ -65,8 +65,8 @@ function lifetimeSeconds(body: Record<string, unknown>, token: string): number |
  *
  * @param options - see {@link ClientCredentialsOptions}
  * @param [options.refreshBeforeExpiryMs=30000] - renewal margin (at most half the token lifetime)
- * @throws {AuthError} code `invalid_options` at once for missing options; `getToken()` rejects
- *   with `token_request_failed` (network error, timeout, non-2xx) or `invalid_token_response`
+ * @throws {AuthError} code `AUTH_INVALID_OPTIONS` at once for missing options; `getToken()` rejects
+ *   with `AUTH_TOKEN_REQUEST_FAILED` (network error, timeout, non-2xx) or `AUTH_INVALID_TOKEN_RESPONSE`
  * @example
  * const tokens = clientCredentials({
  *   tokenUrl: 'https://id.example.com/token',
@@ -91,23 +91,23 @@ export function clientCredentials(options: ClientCredentialsOptions): ClientCred
   } = options ?? ({} as ClientCredentialsOptions);
   const tokenUrl = URL.parse(String(options?.tokenUrl));
   if (!tokenUrl || (tokenUrl.protocol !== 'https:' && tokenUrl.protocol !== 'http:')) {
-    throw new AuthError('invalid_options', 'tokenUrl must be an http(s) URL');
+    throw new AuthError('AUTH_INVALID_OPTIONS', 'tokenUrl must be an http(s) URL');
   }
   if (typeof clientId !== 'string' || clientId.length === 0) {
-    throw new AuthError('invalid_options', 'clientId is required');
+    throw new AuthError('AUTH_INVALID_OPTIONS', 'clientId is required');
   }
   if (typeof clientSecret !== 'string' || clientSecret.length === 0) {
-    throw new AuthError('invalid_options', 'clientSecret is required');
+    throw new AuthError('AUTH_INVALID_OPTIONS', 'clientSecret is required');
   }
   if (authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
-    throw new AuthError('invalid_options', `unsupported authMethod ${String(authMethod)}`);
+    throw new AuthError('AUTH_INVALID_OPTIONS', `unsupported authMethod ${String(authMethod)}`);
   }
   for (const [name, value] of [
     ['refreshBeforeExpiryMs', refreshBeforeExpiryMs],
     ['timeoutMs', timeoutMs],
   ] as const) {
     if (!Number.isFinite(value) || value < 0) {
-      throw new AuthError('invalid_options', `${name} must be a non-negative number`);
+      throw new AuthError('AUTH_INVALID_OPTIONS', `${name} must be a non-negative number`);
     }
   }
 
@@ -145,9 +145,13 @@ export function clientCredentials(options: ClientCredentialsOptions): ClientCred
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (cause) {
-      throw new AuthError('token_request_failed', `token request to ${tokenUrl?.href} failed`, {
-        cause,
-      });
+      throw new AuthError(
+        'AUTH_TOKEN_REQUEST_FAILED',
+        `token request to ${tokenUrl?.href} failed`,
+        {
+          cause,
+        },
+      );
     }
     const json: unknown = await response.json().catch(() => undefined);
     const fields = (typeof json === 'object' && json !== null ? json : {}) as Record<
@@ -157,16 +161,16 @@ export function clientCredentials(options: ClientCredentialsOptions): ClientCred
     if (!response.ok) {
       const oauthError = typeof fields.error === 'string' ? ` (${fields.error})` : '';
       throw new AuthError(
-        'token_request_failed',
+        'AUTH_TOKEN_REQUEST_FAILED',
         `token endpoint answered ${response.status}${oauthError}`,
       );
     }
     const value = fields.access_token;
     if (typeof value !== 'string' || value.length === 0) {
-      throw new AuthError('invalid_token_response', 'token response has no access_token');
+      throw new AuthError('AUTH_INVALID_TOKEN_RESPONSE', 'token response has no access_token');
     }
     if (typeof fields.token_type !== 'string' || fields.token_type.toLowerCase() !== 'bearer') {
-      throw new AuthError('invalid_token_response', 'token response is not a Bearer token');
+      throw new AuthError('AUTH_INVALID_TOKEN_RESPONSE', 'token response is not a Bearer token');
     }
     const lifetime = lifetimeSeconds(fields, value);
     const nowMs = Date.now();

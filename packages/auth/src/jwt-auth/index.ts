@@ -1,133 +1,23 @@
 import type { MiddlewareHandler } from 'hono';
-import type { JSONWebKeySet, JWTVerifyOptions } from 'jose';
+import type { JWTVerifyOptions } from 'jose';
 import { errors, jwtVerify } from 'jose';
 import { AuthError } from '../errors.js';
 import { AUTH_UNAVAILABLE, deny, UNAUTHORIZED } from '../http.js';
-import { isAuthLogger, stderrLogger } from '../logger.js';
-import type { AuthLogger, AuthVariables, ClaimPath } from '../types.js';
+import type { AuthVariables } from '../types.js';
 import {
   discoveringKeyResolver,
   type KeyResolver,
   localKeyResolver,
   remoteKeyResolver,
 } from './key-resolver.js';
+import { type JwtAuthOptions, resolveJwtAuthOptions } from './options.js';
 import { toPrincipal } from './principal.js';
 import { TokenCache } from './token-cache.js';
 
-/** Asymmetric JWS algorithms accepted by default. `none` and HMAC (`HS*`) are never accepted. */
-export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze([
-  'ES256',
-  'ES384',
-  'ES512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'EdDSA',
-  'Ed25519',
-]);
-
-/**
- * Options of {@link jwtAuth}. Give `jwksUri` or `jwks`; with neither, the JWKS URL is read from
- * the issuer's OpenID discovery document on first use.
- */
-export interface JwtAuthOptions {
-  /** Expected `iss`: the issuer URL exactly as the IdP writes it (one, or a list). */
-  issuer: string | readonly string[];
-  /** Expected `aud`: the token must name at least one of these audiences. */
-  audience: string | readonly string[];
-  /**
-   * URL of the issuer's JSON Web Key Set, fetched and cached (with refetch on unknown `kid`).
-   * Default: `jwks_uri` of `<issuer>/.well-known/openid-configuration`.
-   */
-  jwksUri?: string | URL;
-  /** A fixed JSON Web Key Set of public keys, instead of `jwksUri`. */
-  jwks?: JSONWebKeySet;
-  /** Accepted signature algorithms; asymmetric only. Default: {@link DEFAULT_ALGORITHMS}. */
-  algorithms?: readonly string[];
-  /** Leeway for `exp`, `nbf` and `iat` checks, in seconds. Default: `5`. */
-  clockToleranceSeconds?: number;
-  /** Tokens longer than this many bytes are rejected before any parsing. Default: `8192`. */
-  maxTokenBytes?: number;
-  /** Claims that must be present besides `iss`, `aud`, `exp` and `sub`. Default: `[]`. */
-  requiredClaims?: readonly string[];
-  /**
-   * Expected `typ` header, e.g. `at+jwt` for RFC 9068 access tokens (compared as jose does:
-   * case-insensitive, an `application/` prefix ignored). A token without `typ` or with another
-   * one is refused. Default: not checked.
-   */
-  typ?: string;
-  /**
-   * Oldest accepted token, in seconds since its `iat` (which then becomes required), whatever its
-   * `exp` says. Cached tokens are dropped at that age too. Default: not checked (only `exp`).
-   */
-  maxTokenAgeSeconds?: number;
-  /** Claim holding the tenant id. Default: `'tenant'`. */
-  tenantClaim?: ClaimPath;
-  /** Claim holding the roles (array or space-separated string). Default: `'roles'`. */
-  rolesClaim?: ClaimPath;
-  /** Claims holding scopes, merged (string space-separated, or array). Default: `['scope', 'scp']`. */
-  scopeClaims?: readonly ClaimPath[];
-  /**
-   * Cache of verified tokens (keyed by the whole token, never served past `exp`, cleared when the
-   * key set changes). `false` turns it off. Default: `{ maxEntries: 10_000 }`.
-   */
-  tokenCache?: false | { maxEntries?: number };
-  /** Time allowed for one JWKS fetch, in milliseconds. Default: `5_000`. */
-  jwksTimeoutMs?: number;
-  /** Least time between two JWKS fetches (also after a failed fetch), in ms. Default: `30_000`. */
-  jwksCooldownMs?: number;
-  /** Age after which the JWKS is fetched again before use, in milliseconds. Default: `600_000`. */
-  jwksCacheMaxAgeMs?: number;
-  /** `fetch` used for the JWKS. Default: the global `fetch`. */
-  fetch?: typeof fetch;
-  /** `realm` of the `WWW-Authenticate` challenge. Default: none. */
-  realm?: string;
-  /** Receives the audit line of every denied request and JWKS trouble. Default: JSON lines on stderr. */
-  logger?: AuthLogger;
-}
+export type { JwtAuthOptions } from './options.js';
+export { DEFAULT_ALGORITHMS } from './options.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-
-function nonNegative(name: string, value: number, integer = false): number {
-  if (!Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
-    throw new AuthError('invalid_options', `${name} must be a non-negative number, got ${value}`);
-  }
-  return value;
-}
-
-function nonEmptyList(name: string, value: string | readonly string[]): string[] {
-  const list = typeof value === 'string' ? [value] : [...value];
-  if (list.length === 0 || list.some((item) => typeof item !== 'string' || item.length === 0)) {
-    throw new AuthError('invalid_options', `${name} must be a non-empty string or list of strings`);
-  }
-  return list;
-}
-
-function checkAlgorithms(algorithms: readonly string[]): string[] {
-  if (algorithms.length === 0) {
-    throw new AuthError('invalid_options', 'algorithms must not be empty');
-  }
-  for (const alg of algorithms) {
-    if (!DEFAULT_ALGORITHMS.includes(alg)) {
-      throw new AuthError(
-        'invalid_options',
-        `algorithm ${JSON.stringify(alg)} is not allowed: use asymmetric algorithms only (${DEFAULT_ALGORITHMS.join(', ')})`,
-      );
-    }
-  }
-  return [...algorithms];
-}
-
-function jwksUrl(value: string | URL): URL {
-  const url = URL.parse(String(value));
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw new AuthError('invalid_options', `jwksUri must be an http(s) URL, got ${String(value)}`);
-  }
-  return url;
-}
 
 /** Maps a jose verification error to a log reason; nothing of it reaches the client. */
 function reasonOf(err: unknown): string {
@@ -176,7 +66,7 @@ function errFields(err: unknown): object {
  * @param [options.typ] - expected `typ` header, e.g. `'at+jwt'`; not checked by default
  * @param [options.maxTokenAgeSeconds] - oldest accepted `iat`, in seconds; not checked by default
  * @param [options.tokenCache={ maxEntries: 10_000 }] - verified-token cache, `false` to disable
- * @throws {AuthError} code `invalid_options` when an option is missing or invalid
+ * @throws {AuthError} code `AUTH_INVALID_OPTIONS` when an option is missing or invalid
  * @example
  * const app = new Hono<{ Variables: AuthVariables }>();
  * app.use('/api/*', jwtAuth({
@@ -188,90 +78,38 @@ function errFields(err: unknown): object {
  * app.get('/api/me', (c) => c.json({ sub: c.var.principal.sub }));
  */
 export function jwtAuth(options: JwtAuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
-  if (typeof options !== 'object' || options === null) {
-    throw new AuthError('invalid_options', 'jwtAuth options are required');
-  }
-  const {
-    algorithms = DEFAULT_ALGORITHMS,
-    clockToleranceSeconds = 5,
-    maxTokenBytes = 8192,
-    requiredClaims = [],
-    typ,
-    maxTokenAgeSeconds,
-    tenantClaim = 'tenant',
-    rolesClaim = 'roles',
-    scopeClaims = ['scope', 'scp'],
-    tokenCache = {},
-    jwksTimeoutMs = 5_000,
-    jwksCooldownMs = 30_000,
-    jwksCacheMaxAgeMs = 600_000,
-    realm,
-    logger = stderrLogger,
-  } = options;
-  const issuer = nonEmptyList('issuer', options.issuer);
-  const audience = nonEmptyList('audience', options.audience);
-  nonNegative('clockToleranceSeconds', clockToleranceSeconds);
-  nonNegative('maxTokenBytes', maxTokenBytes, true);
-  nonNegative('jwksTimeoutMs', jwksTimeoutMs, true);
-  nonNegative('jwksCooldownMs', jwksCooldownMs);
-  nonNegative('jwksCacheMaxAgeMs', jwksCacheMaxAgeMs);
-  if (maxTokenAgeSeconds !== undefined) nonNegative('maxTokenAgeSeconds', maxTokenAgeSeconds);
-  if (typ !== undefined && (typeof typ !== 'string' || typ.length === 0)) {
-    throw new AuthError('invalid_options', 'typ must be a non-empty string');
-  }
-  if (!isAuthLogger(logger)) {
-    throw new AuthError('invalid_options', 'logger must have info, warn and error methods');
-  }
-  if (options.jwksUri !== undefined && options.jwks !== undefined) {
-    throw new AuthError('invalid_options', 'give jwksUri or jwks, not both');
-  }
-  if (options.jwksUri === undefined && options.jwks === undefined) {
-    if (issuer.length !== 1 || !URL.parse(issuer[0] as string)) {
-      throw new AuthError(
-        'invalid_options',
-        'without jwksUri or jwks, issuer must be one URL (its discovery document names the JWKS)',
-      );
-    }
-  }
-  if (realm !== undefined && !/^[\x20-\x7e]*$/.test(realm.replaceAll('"', ''))) {
-    throw new AuthError('invalid_options', 'realm must be printable ASCII');
-  }
-  let cache: TokenCache | undefined;
-  if (tokenCache !== false) {
-    const { maxEntries = 10_000 } = tokenCache;
-    nonNegative('tokenCache.maxEntries', maxEntries, true);
-    if (maxEntries > 0) cache = new TokenCache(maxEntries);
-  }
+  const resolved = resolveJwtAuthOptions(options);
+  const { keys, maxTokenBytes, maxTokenAgeSeconds, jwksCooldownMs, realm, logger } = resolved;
+  const cache =
+    resolved.tokenCacheMaxEntries > 0 ? new TokenCache(resolved.tokenCacheMaxEntries) : undefined;
 
   const remote = {
-    timeoutMs: jwksTimeoutMs,
+    timeoutMs: resolved.jwksTimeoutMs,
     cooldownMs: jwksCooldownMs,
-    cacheMaxAgeMs: jwksCacheMaxAgeMs,
-    fetch: options.fetch,
+    cacheMaxAgeMs: resolved.jwksCacheMaxAgeMs,
+    fetch: resolved.fetch,
     logger,
     onChange: () => cache?.clear(),
   };
   let resolver: KeyResolver;
-  if (options.jwks !== undefined) {
-    try {
-      resolver = localKeyResolver(options.jwks);
-    } catch (cause) {
-      throw new AuthError('invalid_options', 'jwks is not a valid JSON Web Key Set', { cause });
-    }
-  } else if (options.jwksUri !== undefined) {
-    resolver = remoteKeyResolver({ ...remote, url: jwksUrl(options.jwksUri) });
-  } else resolver = discoveringKeyResolver({ ...remote, issuer: issuer[0] as string });
+  if (keys.kind === 'jwks') resolver = localKeyResolver(keys.jwks);
+  else if (keys.kind === 'jwksUri') resolver = remoteKeyResolver({ ...remote, url: keys.url });
+  else resolver = discoveringKeyResolver({ ...remote, issuer: keys.issuer });
 
   const verifyOptions: JWTVerifyOptions = {
-    issuer,
-    audience,
-    algorithms: checkAlgorithms(algorithms),
-    clockTolerance: clockToleranceSeconds,
-    requiredClaims: [...new Set(['exp', 'sub', ...requiredClaims])],
-    ...(typ !== undefined ? { typ } : {}),
+    issuer: [...resolved.issuer],
+    audience: [...resolved.audience],
+    algorithms: [...resolved.algorithms],
+    clockTolerance: resolved.clockToleranceSeconds,
+    requiredClaims: [...resolved.requiredClaims],
+    ...(resolved.typ !== undefined ? { typ: resolved.typ } : {}),
     ...(maxTokenAgeSeconds !== undefined ? { maxTokenAge: maxTokenAgeSeconds } : {}),
   };
-  const mapping = { tenantClaim, rolesClaim, scopeClaims };
+  const mapping = {
+    tenantClaim: resolved.tenantClaim,
+    rolesClaim: resolved.rolesClaim,
+    scopeClaims: resolved.scopeClaims,
+  };
   const realmPart = realm !== undefined ? `realm="${realm.replaceAll('"', '')}", ` : '';
   const missingChallenge = {
     'WWW-Authenticate': realm !== undefined ? `Bearer ${realmPart.slice(0, -2)}` : 'Bearer',
@@ -320,7 +158,7 @@ export function jwtAuth(options: JwtAuthOptions): MiddlewareHandler<{ Variables:
     try {
       ({ payload } = await jwtVerify(token, resolver.getKey, verifyOptions));
     } catch (err) {
-      if (err instanceof AuthError && err.code === 'jwks_unavailable') {
+      if (err instanceof AuthError && err.code === 'AUTH_JWKS_UNAVAILABLE') {
         return deny(c, logger, AUTH_UNAVAILABLE, 'jwks_unavailable', {
           headers: { 'Retry-After': String(Math.max(1, Math.ceil(jwksCooldownMs / 1000))) },
           logFields: errFields(err),

@@ -401,13 +401,13 @@ describe('jwtAuth options', () => {
     ['an empty typ', { typ: '' }],
     ['a logger without warn', { logger: { info() {}, error() {} } }],
     ['a fractional cache size', { tokenCache: { maxEntries: 1.5 } }],
-  ])('throws invalid_options at once for %s', (_name, override) => {
+  ])('throws AUTH_INVALID_OPTIONS at once for %s', (_name, override) => {
     const call = () => jwtAuth({ ...base, ...override } as JwtAuthOptions);
     expect(call).toThrow(AuthError);
     try {
       call();
     } catch (err) {
-      expect((err as AuthError).code).toBe('invalid_options');
+      expect((err as AuthError).code).toBe('AUTH_INVALID_OPTIONS');
       expect((err as AuthError).name).toBe('AuthError');
     }
   });

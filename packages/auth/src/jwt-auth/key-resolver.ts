@@ -113,7 +113,7 @@ export function remoteKeyResolver(options: RemoteKeyResolverOptions): KeyResolve
           'JWKS fetch failed',
         );
         if (stale) return stale(header, token);
-        throw new AuthError('jwks_unavailable', `could not fetch the JWKS from ${url.href}`, {
+        throw new AuthError('AUTH_JWKS_UNAVAILABLE', `could not fetch the JWKS from ${url.href}`, {
           cause: err,
         });
       }
@@ -157,14 +157,18 @@ export function discoveringKeyResolver(options: DiscoveringKeyResolverOptions): 
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
-    if (res.status !== 200) throw new Error(`discovery answered ${res.status}`);
+    if (res.status !== 200)
+      throw new AuthError('AUTH_JWKS_UNAVAILABLE', `discovery answered ${res.status}`);
     const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
     if (doc.issuer !== issuer) {
-      throw new Error(`discovery names issuer ${JSON.stringify(doc.issuer)}, expected ${issuer}`);
+      throw new AuthError(
+        'AUTH_JWKS_UNAVAILABLE',
+        `discovery names issuer ${JSON.stringify(doc.issuer)}, expected ${issuer}`,
+      );
     }
     const url = typeof doc.jwks_uri === 'string' ? URL.parse(doc.jwks_uri) : null;
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-      throw new Error('discovery has no http(s) jwks_uri');
+      throw new AuthError('AUTH_JWKS_UNAVAILABLE', 'discovery has no http(s) jwks_uri');
     }
     logger.info({ issuer, jwksUri: url.href }, 'JWKS URL discovered');
     return remoteKeyResolver({ ...options, url });
@@ -174,7 +178,10 @@ export function discoveringKeyResolver(options: DiscoveringKeyResolverOptions): 
     if (inner) return Promise.resolve(inner);
     if (Date.now() - lastFailureMs < retryMs) {
       return Promise.reject(
-        new AuthError('jwks_unavailable', `OpenID discovery at ${discoveryUrl} failed recently`),
+        new AuthError(
+          'AUTH_JWKS_UNAVAILABLE',
+          `OpenID discovery at ${discoveryUrl} failed recently`,
+        ),
       );
     }
     pending ??= discover().then(
@@ -189,7 +196,7 @@ export function discoveringKeyResolver(options: DiscoveringKeyResolverOptions): 
           { discoveryUrl, err: { name: (err as Error).name, message: (err as Error).message } },
           'OpenID discovery failed',
         );
-        throw new AuthError('jwks_unavailable', `OpenID discovery at ${discoveryUrl} failed`, {
+        throw new AuthError('AUTH_JWKS_UNAVAILABLE', `OpenID discovery at ${discoveryUrl} failed`, {
           cause: err,
         });
       },

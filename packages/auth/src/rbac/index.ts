@@ -6,7 +6,7 @@ import type { AuthLogger, AuthVariables, Principal } from '../types.js';
 
 function checkNames(kind: string, names: string[]): void {
   if (names.length === 0 || names.some((name) => typeof name !== 'string' || name.length === 0)) {
-    throw new AuthError('invalid_options', `${kind} needs at least one non-empty name`);
+    throw new AuthError('AUTH_INVALID_OPTIONS', `${kind} needs at least one non-empty name`);
   }
 }
 
@@ -23,7 +23,7 @@ function context(c: Context): { principal: Principal | undefined; logger: AuthLo
  * Without a principal (jwtAuth not mounted): 401, failing closed.
  *
  * @param scopes - scopes that must all be present
- * @throws {AuthError} code `invalid_options` when no scope is given
+ * @throws {AuthError} code `AUTH_INVALID_OPTIONS` when no scope is given
  * @example
  * app.post('/api/groups', requireScope('groups:write'), handler);
  */
@@ -56,7 +56,7 @@ export function requireScope(...scopes: string[]): MiddlewareHandler<{ Variables
  * Without any of them: 403 problem+json and an `auth.denied` audit line. Without a principal: 401.
  *
  * @param roles - accepted roles; having any one of them is enough
- * @throws {AuthError} code `invalid_options` when no role is given
+ * @throws {AuthError} code `AUTH_INVALID_OPTIONS` when no role is given
  * @example
  * app.delete('/api/groups/:id', requireRole('admin'), handler);
  */

@@ -145,14 +145,14 @@ describe('requireRole', () => {
     stderr.mockRestore();
   });
 
-  it('throws invalid_options at once without a name', () => {
+  it('throws AUTH_INVALID_OPTIONS at once without a name', () => {
     expect(() => requireRole()).toThrow(AuthError);
     expect(() => requireScope('')).toThrow(/at least one non-empty name/);
   });
 });
 
 describe('audit', () => {
-  it('throws no_audit_logger rather than dropping the line when no logger is known', async () => {
+  it('throws AUTH_NO_AUDIT_LOGGER rather than dropping the line when no logger is known', async () => {
     const app = new Hono();
     app.get('/', (c) => {
       try {
@@ -162,7 +162,7 @@ describe('audit', () => {
         return c.text((err as AuthError).code);
       }
     });
-    expect(await (await app.request('/')).text()).toBe('no_audit_logger');
+    expect(await (await app.request('/')).text()).toBe('AUTH_NO_AUDIT_LOGGER');
   });
 
   it('writes to an explicit logger, without a principal', async () => {

@@ -1,3 +1,4 @@
+import { problemResponse, problemType } from '@micro-app/problem';
 import type { MiddlewareHandler } from 'hono';
 import { type FlagContextResolver, requestFlagContext } from '../context.js';
 import { FlagsError } from '../errors.js';
@@ -19,7 +20,7 @@ export interface KillSwitchOptions {
 }
 
 /** Problem `type` of the kill switch's answer. */
-export const MAINTENANCE_PROBLEM_TYPE = 'urn:problem-type:maintenance';
+export const MAINTENANCE_PROBLEM_TYPE = problemType('maintenance');
 
 const DEFAULT_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const METHOD = /^[A-Z]+$/;
@@ -84,18 +85,10 @@ export function killSwitch<N extends string>(
         ? evaluator.isEnabled(flag)
         : flags.isEnabled(flag, requestFlagContext(c, extra));
     if (!on) return next();
-    const requestId = c.get('requestId') as unknown;
-    const body = {
-      type: MAINTENANCE_PROBLEM_TYPE,
-      title,
-      status: 503,
-      detail,
-      instance: c.req.path,
-      ...(typeof requestId === 'string' ? { requestId } : {}),
-    };
-    return c.body(JSON.stringify(body), 503, {
-      'Content-Type': 'application/problem+json',
-      'Retry-After': String(retryAfterSeconds),
-    });
+    return problemResponse(
+      c,
+      { type: MAINTENANCE_PROBLEM_TYPE, title, status: 503, detail },
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
   };
 }

@@ -118,7 +118,7 @@ describe('clientIpResolver on any runtime (injected socket address)', () => {
     // app.request has no Node socket: the default reader finds nothing.
     const res = await app.request('/');
     expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ code: 'CLIENT_IP_UNAVAILABLE' });
+    expect(await res.json()).toEqual({ code: 'RATE_LIMIT_CLIENT_IP_UNAVAILABLE' });
   });
 
   it('groups IPv6 clients per /64 by default', async () => {
@@ -137,12 +137,12 @@ describe('clientIpResolver on any runtime (injected socket address)', () => {
     [{ trustProxy: { hops: -1 } }],
     [{ trustProxy: { hops: 1.5 } }],
     [{ ipv6PrefixLength: 0 }],
-  ])('throws INVALID_OPTIONS for %j', (options) => {
+  ])('throws RATE_LIMIT_INVALID_OPTIONS for %j', (options) => {
     expect(() => byIp(options as ByIpOptions)).toThrow(RateLimitError);
     try {
       byIp(options as ByIpOptions);
     } catch (err) {
-      expect((err as RateLimitError).code).toBe('INVALID_OPTIONS');
+      expect((err as RateLimitError).code).toBe('RATE_LIMIT_INVALID_OPTIONS');
     }
   });
 });

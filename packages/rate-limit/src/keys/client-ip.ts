@@ -70,7 +70,7 @@ function parseRanges(list: readonly string[]): Array<[Address, number]> {
     const addr = parseIp(text);
     if (!addr) {
       throw new RateLimitError(
-        'INVALID_OPTIONS',
+        'RATE_LIMIT_INVALID_OPTIONS',
         `trustProxy.proxies: ${JSON.stringify(entry)} is not an IP address or CIDR range`,
       );
     }
@@ -104,7 +104,7 @@ function forwardedChain(header: string | undefined): string[] {
  * @param [options.trustProxy=false] - which proxies to believe
  * @param [options.getSocketAddress] - reads the peer address (Node's by default)
  * @param [options.header='X-Forwarded-For'] - header with the proxy chain
- * @throws {RateLimitError} `INVALID_OPTIONS` on a bad hop count or proxy address
+ * @throws {RateLimitError} `RATE_LIMIT_INVALID_OPTIONS` on a bad hop count or proxy address
  * @example
  * const clientIp = clientIpResolver({ trustProxy: { proxies: ['10.0.0.0/8'] } });
  * app.use((c, next) => { c.set('clientIp', clientIp(c)); return next(); });
@@ -119,7 +119,7 @@ export function clientIpResolver(
     header = 'X-Forwarded-For',
   } = options;
   if (typeof getSocketAddress !== 'function') {
-    throw new RateLimitError('INVALID_OPTIONS', '`getSocketAddress` must be a function');
+    throw new RateLimitError('RATE_LIMIT_INVALID_OPTIONS', '`getSocketAddress` must be a function');
   }
   if (trustProxy === false || trustProxy === undefined) {
     return (c) => parseIp(getSocketAddress(c))?.toString();
@@ -128,7 +128,7 @@ export function clientIpResolver(
     const { hops } = trustProxy;
     if (!Number.isInteger(hops) || hops < 0) {
       throw new RateLimitError(
-        'INVALID_OPTIONS',
+        'RATE_LIMIT_INVALID_OPTIONS',
         `trustProxy.hops must be a non-negative integer, got ${hops}`,
       );
     }
@@ -161,7 +161,7 @@ export function clientIpResolver(
     };
   }
   throw new RateLimitError(
-    'INVALID_OPTIONS',
+    'RATE_LIMIT_INVALID_OPTIONS',
     'trustProxy must be false, { hops: number } or { proxies: string[] }',
   );
 }

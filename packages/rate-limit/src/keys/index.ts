@@ -52,7 +52,7 @@ export function byTenant(): KeyFunction {
  */
 export function byApiKey(header = 'X-Api-Key'): KeyFunction {
   if (typeof header !== 'string' || header.length === 0) {
-    throw new RateLimitError('INVALID_OPTIONS', 'byApiKey needs a header name');
+    throw new RateLimitError('RATE_LIMIT_INVALID_OPTIONS', 'byApiKey needs a header name');
   }
   const encoder = new TextEncoder();
   return async function apiKeyKey(c) {
@@ -81,8 +81,8 @@ export interface ByIpOptions extends ClientIpOptions {
  * @param [options.getSocketAddress] - peer address reader (Node's `getConnInfo` by default)
  * @param [options.header='X-Forwarded-For'] - header with the proxy chain
  * @param [options.ipv6PrefixLength=64] - IPv6 grouping
- * @throws {RateLimitError} `INVALID_OPTIONS` on bad options; at request time
- *   `CLIENT_IP_UNAVAILABLE` when the socket address cannot be read (wrong runtime adapter)
+ * @throws {RateLimitError} `RATE_LIMIT_INVALID_OPTIONS` on bad options; at request time
+ *   `RATE_LIMIT_CLIENT_IP_UNAVAILABLE` when the socket address cannot be read (wrong runtime adapter)
  * @example
  * rateLimit({
  *   policies: [{ name: 'per-ip', limit: 60, windowMs: 60_000, key: byIp({ trustProxy: { hops: 1 } }) }],
@@ -92,7 +92,7 @@ export function byIp(options: ByIpOptions = {}): KeyFunction {
   const { ipv6PrefixLength = 64, ...rest } = options;
   if (!Number.isInteger(ipv6PrefixLength) || ipv6PrefixLength < 1 || ipv6PrefixLength > 128) {
     throw new RateLimitError(
-      'INVALID_OPTIONS',
+      'RATE_LIMIT_INVALID_OPTIONS',
       `ipv6PrefixLength must be an integer from 1 to 128, got ${ipv6PrefixLength}`,
     );
   }
@@ -102,7 +102,7 @@ export function byIp(options: ByIpOptions = {}): KeyFunction {
     if (ip === undefined) {
       // Skipping the policy would silently disable it; fail loudly instead.
       throw new RateLimitError(
-        'CLIENT_IP_UNAVAILABLE',
+        'RATE_LIMIT_CLIENT_IP_UNAVAILABLE',
         'byIp could not read the socket address; pass `getSocketAddress` for this runtime',
       );
     }

@@ -1,9 +1,13 @@
 import { type MeterProvider, metrics } from '@opentelemetry/api';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimitError } from '../errors.js';
-import { consoleLogger, StoreGuard } from '../store/guard.js';
 import type { RateLimitStore } from '../store/index.js';
-import { memoryStore } from '../store/index.js';
+import {
+  invalidOption,
+  type ResolvedStoreOptions,
+  resolveStoreOptions,
+  storeGuard,
+} from '../store/options.js';
 import type { RateLimitLogger, StoreErrorEvent } from '../types.js';
 import type { PeriodWindow, QuotaPeriod } from './period.js';
 import { periodAt } from './period.js';
@@ -79,7 +83,7 @@ export interface Quota {
   /**
    * Records `amount` units of use (the spend already happened, so it is recorded even past the
    * budget) and returns the state after it; `exceeded` tells whether the budget is overrun.
-   * @throws {RateLimitError} `INVALID_AMOUNT`, `STORE_UNAVAILABLE` or `STORE_TIMEOUT`
+   * @throws {RateLimitError} `RATE_LIMIT_INVALID_AMOUNT`, `RATE_LIMIT_STORE_UNAVAILABLE` or `RATE_LIMIT_STORE_TIMEOUT`
    */
   consume(tenant: string, amount?: number): Promise<QuotaState>;
   /** Gives back `amount` units, e.g. for work that was charged but not done. */
@@ -90,10 +94,64 @@ export interface Quota {
   status(tenant: string): Promise<QuotaState>;
 }
 
-const TTL_SLACK_SEC = 86_400;
+/** {@link QuotaOptions} checked, with every default applied. */
+export interface ResolvedQuotaOptions extends ResolvedStoreOptions {
+  readonly unit: string;
+  readonly period: QuotaPeriod;
+  readonly limit: (tenant: string) => number;
+  readonly name: string;
+  readonly thresholdRatio: number;
+  readonly onThreshold: ((event: QuotaThresholdEvent) => void | Promise<void>) | undefined;
+  readonly now: () => number | Date;
+}
 
-function invalid(message: string): never {
-  throw new RateLimitError('INVALID_OPTIONS', message);
+const TTL_SLACK_SEC = 86_400;
+const SHORT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * Checks the options of {@link createQuota} and applies their defaults, without touching the
+ * store.
+ *
+ * @throws {RateLimitError} `RATE_LIMIT_INVALID_OPTIONS` naming the first invalid option
+ */
+export function resolveQuotaOptions(options: QuotaOptions): ResolvedQuotaOptions {
+  const {
+    unit,
+    period,
+    limit,
+    name = `${options?.unit}-per-${options?.period}`,
+    thresholdRatio = 0.8,
+    onThreshold,
+    now = Date.now,
+    ...storeOptions
+  } = options ?? ({} as QuotaOptions);
+  if (typeof unit !== 'string' || !SHORT_NAME.test(unit)) {
+    invalidOption(`unit must be a short name of letters, digits, '.', '_' or '-', got ${unit}`);
+  }
+  if (period !== 'day' && period !== 'month') {
+    invalidOption(`period must be 'day' or 'month', got ${period}`);
+  }
+  if (typeof limit !== 'function') invalidOption('limit must be a function of the tenant');
+  if (typeof name !== 'string' || !SHORT_NAME.test(name)) {
+    invalidOption(`name must be a short name of letters, digits, '.', '_' or '-', got ${name}`);
+  }
+  if (!(thresholdRatio > 0 && thresholdRatio <= 1)) {
+    invalidOption(`thresholdRatio must be in (0, 1], got ${thresholdRatio}`);
+  }
+  if (onThreshold !== undefined && typeof onThreshold !== 'function') {
+    invalidOption('onThreshold must be a function');
+  }
+  if (typeof now !== 'function') invalidOption('now must be a function');
+  return Object.freeze({
+    ...resolveStoreOptions(storeOptions),
+    unit,
+    period,
+    limit,
+    name,
+    thresholdRatio,
+    onThreshold,
+    now,
+  });
 }
 
 /**
@@ -113,7 +171,7 @@ function invalid(message: string): never {
  * @param [options.now=Date.now] - clock
  * @param [options.storeTimeoutMs=100] - store deadline per call
  * @param [options.failOpen=true] - `quotaLimit()` behaviour on store failure
- * @throws {RateLimitError} `INVALID_OPTIONS` on invalid options
+ * @throws {RateLimitError} `RATE_LIMIT_INVALID_OPTIONS` on invalid options
  * @example
  * const tokens = createQuota({
  *   store, unit: 'llm-tokens', period: 'month',
@@ -123,54 +181,21 @@ function invalid(message: string): never {
  * const state = await tokens.consume('acme', response.usage.total_tokens);
  */
 export function createQuota(options: QuotaOptions): Quota {
+  const resolved = resolveQuotaOptions(options);
   const {
-    store = memoryStore(),
+    store,
     unit,
     period,
     limit,
-    name = `${options?.unit}-per-${options?.period}`,
-    thresholdRatio = 0.8,
+    name,
+    thresholdRatio,
     onThreshold,
-    now = Date.now,
-    storeTimeoutMs = 100,
-    failOpen = true,
-    logger = consoleLogger,
-    onStoreError,
-    meterProvider,
-  } = options ?? ({} as QuotaOptions);
-  if (typeof unit !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(unit)) {
-    invalid(`unit must be a short name of letters, digits, '.', '_' or '-', got ${unit}`);
-  }
-  if (period !== 'day' && period !== 'month') {
-    invalid(`period must be 'day' or 'month', got ${period}`);
-  }
-  if (typeof limit !== 'function') invalid('limit must be a function of the tenant');
-  if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
-    invalid(`name must be a short name of letters, digits, '.', '_' or '-', got ${name}`);
-  }
-  if (!(thresholdRatio > 0 && thresholdRatio <= 1)) {
-    invalid(`thresholdRatio must be in (0, 1], got ${thresholdRatio}`);
-  }
-  if (onThreshold !== undefined && typeof onThreshold !== 'function') {
-    invalid('onThreshold must be a function');
-  }
-  if (typeof now !== 'function') invalid('now must be a function');
-  if (!Number.isFinite(storeTimeoutMs) || storeTimeoutMs <= 0) {
-    invalid(`storeTimeoutMs must be a positive number, got ${storeTimeoutMs}`);
-  }
-  if (!store || typeof store.createCounter !== 'function') {
-    invalid('`store` must come from memoryStore() or redisStore()');
-  }
-  if (typeof failOpen !== 'boolean') invalid('`failOpen` must be a boolean');
-  if (typeof logger?.warn !== 'function') invalid('`logger` must have a warn method');
-
-  const guard = new StoreGuard({
-    storeTimeoutMs,
-    timed: store.kind !== 'memory',
+    now,
+    failOpen,
     logger,
-    onStoreError,
     meterProvider,
-  });
+  } = resolved;
+  const guard = storeGuard(resolved);
   // Points are checked here, not by the counter: budgets differ per tenant.
   const counter: RateLimiterAbstract = store.createCounter({
     keyPrefix: `quota:${name}`,
@@ -190,7 +215,7 @@ export function createQuota(options: QuotaOptions): Quota {
     const value = limit(tenant);
     if (!(value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= 0))) {
       throw new RateLimitError(
-        'INVALID_OPTIONS',
+        'RATE_LIMIT_INVALID_OPTIONS',
         `quota "${name}": limit(${JSON.stringify(tenant)}) must be a non-negative integer or Infinity, got ${value}`,
       );
     }
@@ -199,14 +224,14 @@ export function createQuota(options: QuotaOptions): Quota {
 
   function checkTenant(tenant: string): void {
     if (typeof tenant !== 'string' || tenant.length === 0) {
-      throw new RateLimitError('INVALID_OPTIONS', 'tenant must be a non-empty string');
+      throw new RateLimitError('RATE_LIMIT_INVALID_OPTIONS', 'tenant must be a non-empty string');
     }
   }
 
   function checkAmount(amount: number): void {
     if (!Number.isSafeInteger(amount) || amount < 1) {
       throw new RateLimitError(
-        'INVALID_AMOUNT',
+        'RATE_LIMIT_INVALID_AMOUNT',
         `quota "${name}": amount must be a positive integer, got ${amount}`,
       );
     }

@@ -1,6 +1,7 @@
+import { problemResponse } from '@micro-app/problem';
 import type { Context, MiddlewareHandler } from 'hono';
 import { RateLimitError } from '../errors.js';
-import { problemResponse, QUOTA_EXHAUSTED_TYPE, RATE_LIMIT_UNAVAILABLE_TYPE } from '../problem.js';
+import { QUOTA_EXHAUSTED_TYPE, RATE_LIMIT_UNAVAILABLE_TYPE } from '../problem.js';
 import type { PrincipalLike } from '../types.js';
 import type { Quota } from './index.js';
 
@@ -29,7 +30,7 @@ function principalTenant(c: Context<any>): string | undefined {
  * @param quota - from `createQuota()`
  * @param [options.tenant] - tenant of a request (principal's tenant by default)
  * @param [options.cost=1] - units per request
- * @throws {RateLimitError} `INVALID_OPTIONS` on invalid options
+ * @throws {RateLimitError} `RATE_LIMIT_INVALID_OPTIONS` on invalid options
  * @example
  * const daily = createQuota({ store, unit: 'requests', period: 'day', limit: () => 10_000 });
  * app.use('/v1/*', quotaLimit(daily));
@@ -37,13 +38,19 @@ function principalTenant(c: Context<any>): string | undefined {
 export function quotaLimit(quota: Quota, options: QuotaLimitOptions = {}): MiddlewareHandler {
   const { tenant = principalTenant, cost = 1 } = options;
   if (!quota || typeof quota.consume !== 'function') {
-    throw new RateLimitError('INVALID_OPTIONS', 'quotaLimit needs a quota from createQuota()');
+    throw new RateLimitError(
+      'RATE_LIMIT_INVALID_OPTIONS',
+      'quotaLimit needs a quota from createQuota()',
+    );
   }
   if (typeof tenant !== 'function') {
-    throw new RateLimitError('INVALID_OPTIONS', '`tenant` must be a function');
+    throw new RateLimitError('RATE_LIMIT_INVALID_OPTIONS', '`tenant` must be a function');
   }
   if (!Number.isSafeInteger(cost) || cost < 1) {
-    throw new RateLimitError('INVALID_OPTIONS', `cost must be a positive integer, got ${cost}`);
+    throw new RateLimitError(
+      'RATE_LIMIT_INVALID_OPTIONS',
+      `cost must be a positive integer, got ${cost}`,
+    );
   }
 
   return async function quotaLimitMiddleware(c, next) {
@@ -55,7 +62,7 @@ export function quotaLimit(quota: Quota, options: QuotaLimitOptions = {}): Middl
     } catch (err) {
       const storeFailure =
         err instanceof RateLimitError &&
-        (err.code === 'STORE_UNAVAILABLE' || err.code === 'STORE_TIMEOUT');
+        (err.code === 'RATE_LIMIT_STORE_UNAVAILABLE' || err.code === 'RATE_LIMIT_STORE_TIMEOUT');
       if (!storeFailure) throw err;
       if (quota.failOpen) return next();
       return problemResponse(

@@ -153,7 +153,7 @@ describe('createQuota (memory store, injected clock)', () => {
     for (const amount of [0, -1, 1.5, Number.NaN]) {
       await expect(quota.consume('acme', amount)).rejects.toMatchObject({
         name: 'RateLimitError',
-        code: 'INVALID_AMOUNT',
+        code: 'RATE_LIMIT_INVALID_AMOUNT',
       });
     }
     expect(await quota.remaining('acme')).toBe(5);

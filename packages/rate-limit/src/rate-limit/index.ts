@@ -1,7 +1,7 @@
+import { problemResponse } from '@micro-app/problem';
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
-import { RateLimitError } from '../errors.js';
 import {
   ceilSeconds,
   limitItem,
@@ -10,10 +10,14 @@ import {
   RATELIMIT_HEADER,
   RATELIMIT_POLICY_HEADER,
 } from '../headers.js';
-import { problemResponse, RATE_LIMIT_UNAVAILABLE_TYPE, RATE_LIMITED_TYPE } from '../problem.js';
-import { consoleLogger, StoreGuard } from '../store/guard.js';
+import { RATE_LIMIT_UNAVAILABLE_TYPE, RATE_LIMITED_TYPE } from '../problem.js';
 import type { RateLimitStore } from '../store/index.js';
-import { memoryStore } from '../store/index.js';
+import {
+  invalidOption,
+  type ResolvedStoreOptions,
+  resolveStoreOptions,
+  storeGuard,
+} from '../store/options.js';
 import type { RateLimitLogger, RateLimitPolicy, StoreErrorEvent } from '../types.js';
 
 /** Options of {@link rateLimit}. */
@@ -50,24 +54,25 @@ type Outcome =
   | { entry: Entry; key: string; state: 'admitted' | 'limited'; res: RateLimiterRes }
   | { entry: Entry; key: string; state: 'failed' };
 
-function invalid(message: string): never {
-  throw new RateLimitError('INVALID_OPTIONS', message);
+/** {@link RateLimitOptions} checked, with every default applied. */
+export interface ResolvedRateLimitOptions extends ResolvedStoreOptions {
+  readonly policies: readonly RateLimitPolicy[];
 }
 
 function validatePolicies(policies: readonly RateLimitPolicy[]): void {
   if (!Array.isArray(policies) || policies.length === 0) {
-    invalid('rateLimit needs at least one policy in `policies`');
+    invalidOption('rateLimit needs at least one policy in `policies`');
   }
   const names = new Set<string>();
   for (const policy of policies) {
     const { name, limit, windowMs, key } = policy ?? ({} as RateLimitPolicy);
     if (typeof name !== 'string' || !POLICY_NAME.test(name)) {
-      invalid(`policy name ${JSON.stringify(name)} must match ${POLICY_NAME}`);
+      invalidOption(`policy name ${JSON.stringify(name)} must match ${POLICY_NAME}`);
     }
-    if (names.has(name)) invalid(`policy name "${name}" is used twice`);
+    if (names.has(name)) invalidOption(`policy name "${name}" is used twice`);
     names.add(name);
     if (!Number.isInteger(limit) || limit < 1) {
-      invalid(`policy "${name}": limit must be a positive integer, got ${limit}`);
+      invalidOption(`policy "${name}": limit must be a positive integer, got ${limit}`);
     }
     if (
       !Number.isInteger(windowMs) ||
@@ -75,12 +80,27 @@ function validatePolicies(policies: readonly RateLimitPolicy[]): void {
       windowMs % 1000 !== 0 ||
       windowMs > MAX_WINDOW_MS
     ) {
-      invalid(
+      invalidOption(
         `policy "${name}": windowMs must be a whole number of seconds from 1000 to ${MAX_WINDOW_MS}, got ${windowMs}`,
       );
     }
-    if (typeof key !== 'function') invalid(`policy "${name}": key must be a function`);
+    if (typeof key !== 'function') invalidOption(`policy "${name}": key must be a function`);
   }
+}
+
+/**
+ * Checks the options of {@link rateLimit} and applies their defaults, without building anything.
+ *
+ * @throws {RateLimitError} `RATE_LIMIT_INVALID_OPTIONS` naming the first invalid option
+ */
+export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRateLimitOptions {
+  const { policies, ...storeOptions } = options ?? ({} as RateLimitOptions);
+  validatePolicies(policies);
+  // A copy, so a caller mutating its array later cannot change what is enforced.
+  return Object.freeze({
+    ...resolveStoreOptions(storeOptions),
+    policies: Object.freeze([...policies]),
+  });
 }
 
 /**
@@ -99,7 +119,7 @@ function validatePolicies(policies: readonly RateLimitPolicy[]): void {
  * @param [options.logger=console] - warning sink for store failures
  * @param [options.onStoreError] - hook called on every store failure
  * @param [options.meterProvider=global] - provider of the `rate_limit.store.errors` counter
- * @throws {RateLimitError} `INVALID_OPTIONS` when a policy or option is invalid
+ * @throws {RateLimitError} `RATE_LIMIT_INVALID_OPTIONS` when a policy or option is invalid
  * @example
  * app.use('/v1/*', rateLimit({
  *   store: redisStore({ client }),
@@ -110,32 +130,9 @@ function validatePolicies(policies: readonly RateLimitPolicy[]): void {
  * }));
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
-  const {
-    policies,
-    store = memoryStore(),
-    failOpen = true,
-    storeTimeoutMs = 100,
-    logger = consoleLogger,
-    onStoreError,
-    meterProvider,
-  } = options ?? ({} as RateLimitOptions);
-  validatePolicies(policies);
-  if (!store || typeof store.createCounter !== 'function') {
-    invalid('`store` must come from memoryStore() or redisStore()');
-  }
-  if (typeof failOpen !== 'boolean') invalid('`failOpen` must be a boolean');
-  if (!Number.isFinite(storeTimeoutMs) || storeTimeoutMs <= 0) {
-    invalid(`storeTimeoutMs must be a positive number, got ${storeTimeoutMs}`);
-  }
-  if (typeof logger?.warn !== 'function') invalid('`logger` must have a warn method');
-
-  const guard = new StoreGuard({
-    storeTimeoutMs,
-    timed: store.kind !== 'memory',
-    logger,
-    onStoreError,
-    meterProvider,
-  });
+  const resolved = resolveRateLimitOptions(options);
+  const { policies, store, failOpen } = resolved;
+  const guard = storeGuard(resolved);
   const entries: Entry[] = policies.map((policy) => ({
     policy,
     counter: store.createCounter({

@@ -153,17 +153,19 @@ describe.skipIf(!binary)('a Redis outage (own redis-server, paused then killed)'
     expect(open.calls.filter((c) => c === 'thing')).toHaveLength(4);
     expect(closed.calls.filter((c) => c === 'thing')).toHaveLength(1);
     expect(open.events.map((e) => [e.error.code, e.source, e.failOpen])).toEqual([
-      ['STORE_TIMEOUT', 'per-user', true],
-      ['STORE_TIMEOUT', 'per-user', true],
-      ['STORE_TIMEOUT', 'per-user', true],
+      ['RATE_LIMIT_STORE_TIMEOUT', 'per-user', true],
+      ['RATE_LIMIT_STORE_TIMEOUT', 'per-user', true],
+      ['RATE_LIMIT_STORE_TIMEOUT', 'per-user', true],
     ]);
-    expect(closed.events.every((e) => e.error.code === 'STORE_TIMEOUT' && !e.failOpen)).toBe(true);
+    expect(
+      closed.events.every((e) => e.error.code === 'RATE_LIMIT_STORE_TIMEOUT' && !e.failOpen),
+    ).toBe(true);
     // One warning stands for a burst of failures.
     expect(open.logger.warnings).toHaveLength(1);
     expect(open.logger.warnings[0]?.msg).toMatch(/fail-open/);
     expect(open.logger.warnings[0]?.obj).toMatchObject({
       source: 'per-user',
-      code: 'STORE_TIMEOUT',
+      code: 'RATE_LIMIT_STORE_TIMEOUT',
     });
     expect(await storeErrorPoints()).toContainEqual({
       value: 6,
@@ -193,7 +195,7 @@ describe.skipIf(!binary)('a Redis outage (own redis-server, paused then killed)'
     // Each /quota request fails in the rate limit and in the quota.
     expect(fresh).toHaveLength(9);
     expect(fresh.every((e) => e.failOpen)).toBe(true);
-    expect(fresh.some((e) => e.error.code === 'STORE_UNAVAILABLE')).toBe(true);
+    expect(fresh.some((e) => e.error.code === 'RATE_LIMIT_STORE_UNAVAILABLE')).toBe(true);
     expect(fresh.some((e) => e.source === 'requests-per-day')).toBe(true);
     const points = await storeErrorPoints();
     const total = points.reduce((sum, p) => sum + p.value, 0);

@@ -48,7 +48,7 @@ describe('rateLimit options', () => {
     ['a missing key function', { policies: [{ ...perUser(1), key: undefined }] }],
     ['a zero store timeout', { policies: [perUser(1)], storeTimeoutMs: 0 }],
     ['a non-boolean failOpen', { policies: [perUser(1)], failOpen: 'yes' }],
-  ])('throws INVALID_OPTIONS at once for %s', (_label, options) => {
+  ])('throws RATE_LIMIT_INVALID_OPTIONS at once for %s', (_label, options) => {
     let caught: unknown;
     try {
       rateLimit(options as unknown as Parameters<typeof rateLimit>[0]);
@@ -56,7 +56,7 @@ describe('rateLimit options', () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(RateLimitError);
-    expect((caught as RateLimitError).code).toBe('INVALID_OPTIONS');
+    expect((caught as RateLimitError).code).toBe('RATE_LIMIT_INVALID_OPTIONS');
     expect((caught as RateLimitError).name).toBe('RateLimitError');
   });
 });

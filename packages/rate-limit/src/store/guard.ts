@@ -40,8 +40,8 @@ export class StoreGuard {
   }
 
   /**
-   * Resolves with the store's answer, or rejects with a {@link RateLimitError}: `STORE_TIMEOUT`
-   * after `storeTimeoutMs`, `STORE_UNAVAILABLE` (with the store's error as `cause`) otherwise.
+   * Resolves with the store's answer, or rejects with a {@link RateLimitError}: `RATE_LIMIT_STORE_TIMEOUT`
+   * after `storeTimeoutMs`, `RATE_LIMIT_STORE_UNAVAILABLE` (with the store's error as `cause`) otherwise.
    */
   async deadline<T>(promise: Promise<T>): Promise<T> {
     if (!this.#options.timed) {
@@ -49,7 +49,9 @@ export class StoreGuard {
         return await promise;
       } catch (err) {
         if (err instanceof RateLimitError) throw err;
-        throw new RateLimitError('STORE_UNAVAILABLE', 'rate-limit store failed', { cause: err });
+        throw new RateLimitError('RATE_LIMIT_STORE_UNAVAILABLE', 'rate-limit store failed', {
+          cause: err,
+        });
       }
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -58,7 +60,7 @@ export class StoreGuard {
         () =>
           reject(
             new RateLimitError(
-              'STORE_TIMEOUT',
+              'RATE_LIMIT_STORE_TIMEOUT',
               `rate-limit store did not answer within ${this.#options.storeTimeoutMs} ms`,
             ),
           ),
@@ -67,7 +69,9 @@ export class StoreGuard {
     });
     const settled = promise.catch((err: unknown) => {
       if (err instanceof RateLimitError) throw err;
-      throw new RateLimitError('STORE_UNAVAILABLE', 'rate-limit store failed', { cause: err });
+      throw new RateLimitError('RATE_LIMIT_STORE_UNAVAILABLE', 'rate-limit store failed', {
+        cause: err,
+      });
     });
     // A late answer after the timeout must not become an unhandled rejection.
     settled.catch(() => {});
@@ -99,8 +103,10 @@ export class StoreGuard {
     const error =
       err instanceof RateLimitError
         ? err
-        : new RateLimitError('STORE_UNAVAILABLE', 'rate-limit store failed', { cause: err });
-    const errorType = error.code === 'STORE_TIMEOUT' ? 'timeout' : 'store_error';
+        : new RateLimitError('RATE_LIMIT_STORE_UNAVAILABLE', 'rate-limit store failed', {
+            cause: err,
+          });
+    const errorType = error.code === 'RATE_LIMIT_STORE_TIMEOUT' ? 'timeout' : 'store_error';
     this.#metric().add(1, { 'rate_limit.source': source, 'error.type': errorType });
     const now = Date.now();
     if (now - this.#lastWarnAt >= WARN_INTERVAL_MS) {

@@ -58,7 +58,7 @@ export function memoryStore(): RateLimitStore {
  *
  * @param options.client - the ioredis client (owned by the caller, who also closes it)
  * @param [options.prefix='rl:'] - prefix of every key
- * @throws {RateLimitError} `INVALID_OPTIONS` when no client is given
+ * @throws {RateLimitError} `RATE_LIMIT_INVALID_OPTIONS` when no client is given
  * @example
  * const client = createRedisClient(config.REDIS_URL);
  * const store = redisStore({ client, prefix: 'where2eat:rl:' });
@@ -66,10 +66,13 @@ export function memoryStore(): RateLimitStore {
 export function redisStore(options: RedisStoreOptions): RateLimitStore {
   const { client, prefix = 'rl:' } = options ?? ({} as RedisStoreOptions);
   if (!client || typeof client.defineCommand !== 'function') {
-    throw new RateLimitError('INVALID_OPTIONS', 'redisStore needs an ioredis client as `client`');
+    throw new RateLimitError(
+      'RATE_LIMIT_INVALID_OPTIONS',
+      'redisStore needs an ioredis client as `client`',
+    );
   }
   if (typeof prefix !== 'string') {
-    throw new RateLimitError('INVALID_OPTIONS', 'redisStore `prefix` must be a string');
+    throw new RateLimitError('RATE_LIMIT_INVALID_OPTIONS', 'redisStore `prefix` must be a string');
   }
   return {
     kind: 'redis',

@@ -1,6 +1,6 @@
+import { PROBLEM_CONTENT_TYPE } from '@micro-app/problem';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { PROBLEM_CONTENT_TYPE } from '../problem/problem.js';
 import { guardrails } from './index.js';
 
 /** An app that counts how often anything asks for the request body stream. */

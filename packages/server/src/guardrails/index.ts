@@ -1,3 +1,4 @@
+import { problemResponse, problemType } from '@micro-app/problem';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -5,7 +6,6 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { timeout } from 'hono/timeout';
 import { ServerError } from '../errors.js';
-import { problemResponse, problemType } from '../problem/problem.js';
 
 export interface GuardrailsOptions {
   /** Largest accepted request body in bytes; larger bodies get 413. Default: `1_048_576` (1 MiB). */
@@ -49,7 +49,7 @@ function limitBody(maxSize: number): MiddlewareHandler {
  * `X-Request-Id` is kept only when it is at most 128 word characters, `-` or `=`), secure headers, body size limit (413 problem+json) and request
  * timeout (504 problem+json).
  *
- * @throws {ServerError} `INVALID_OPTIONS` (a `RangeError`) when a limit is not a positive number
+ * @throws {ServerError} `SERVER_INVALID_OPTIONS` (a `RangeError`) when a limit is not a positive number
  * @example
  * app.use(...guardrails({ bodyLimitBytes: 64 * 1024, timeoutMs: 5_000 }));
  */
@@ -62,13 +62,13 @@ export function guardrails(options: GuardrailsOptions = {}): MiddlewareHandler[]
   } = options;
   if (!Number.isFinite(bodyLimitBytes) || bodyLimitBytes <= 0) {
     throw new ServerError(
-      'INVALID_OPTIONS',
+      'SERVER_INVALID_OPTIONS',
       `bodyLimitBytes must be a positive number, got ${bodyLimitBytes}`,
     );
   }
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new ServerError(
-      'INVALID_OPTIONS',
+      'SERVER_INVALID_OPTIONS',
       `timeoutMs must be a positive number, got ${timeoutMs}`,
     );
   }

@@ -47,14 +47,14 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Check
  * `GET /ready` runs every check and answers 200, or 503 naming each failing check, and 503 as
  * soon as shutdown has begun. Both are `Cache-Control: no-store`.
  *
- * @throws {ServerError} `INVALID_OPTIONS` (a `RangeError`) when `checkTimeoutMs` is not positive
+ * @throws {ServerError} `SERVER_INVALID_OPTIONS` (a `RangeError`) when `checkTimeoutMs` is not positive
  * @example
  * app.route('/health', health({ checks: { database: (signal) => db.ping(signal) }, lifecycle }));
  */
 export function health(options: HealthOptions = {}): Hono {
   const { checks = {}, checkTimeoutMs = 2_000, lifecycle, logger } = options;
   if (!(checkTimeoutMs > 0))
-    throw new ServerError('INVALID_OPTIONS', 'checkTimeoutMs must be positive');
+    throw new ServerError('SERVER_INVALID_OPTIONS', 'checkTimeoutMs must be positive');
   const app = new Hono();
 
   app.get('/live', function live(c) {

@@ -80,7 +80,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * @param [options.requestTimeoutMs=30_000] - time to send the whole request
  * @param [options.keepAliveTimeoutMs=65_000] - idle time of a keep-alive connection
  * @param [options.maxConnections=1_000] - most open connections
- * @throws {ServerError} `INVALID_OPTIONS` (a `RangeError`) when a duration is negative, a limit is not a positive integer, or
+ * @throws {ServerError} `SERVER_INVALID_OPTIONS` (a `RangeError`) when a duration is negative, a limit is not a positive integer, or
  *   `headersTimeoutMs` exceeds `requestTimeoutMs`
  * @example
  * const lifecycle = createLifecycle();
@@ -106,7 +106,7 @@ export async function serveGracefully(options: ServeOptions): Promise<RunningSer
   } = options;
   if (drainDelayMs < 0 || shutdownTimeoutMs < 0) {
     throw new ServerError(
-      'INVALID_OPTIONS',
+      'SERVER_INVALID_OPTIONS',
       'drainDelayMs and shutdownTimeoutMs must not be negative',
     );
   }
@@ -119,12 +119,15 @@ export async function serveGracefully(options: ServeOptions): Promise<RunningSer
   })) {
     // 0 would mean "no limit" to Node: refuse it rather than silently turning a check off.
     if (!Number.isInteger(value) || value <= 0) {
-      throw new ServerError('INVALID_OPTIONS', `${name} must be a positive integer, got ${value}`);
+      throw new ServerError(
+        'SERVER_INVALID_OPTIONS',
+        `${name} must be a positive integer, got ${value}`,
+      );
     }
   }
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new ServerError(
-      'INVALID_OPTIONS',
+      'SERVER_INVALID_OPTIONS',
       `headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`,
     );
   }

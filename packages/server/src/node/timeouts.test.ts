@@ -132,12 +132,12 @@ describe('serveGracefully connection limits', () => {
       { headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 },
     ],
   ])(
-    'throws a RangeError (ServerError INVALID_OPTIONS) at once for %s',
+    'throws a RangeError (ServerError SERVER_INVALID_OPTIONS) at once for %s',
     async (_name, override) => {
       await expect(start(override)).rejects.toThrow(RangeError);
       await expect(start(override)).rejects.toMatchObject({
         name: 'ServerError',
-        code: 'INVALID_OPTIONS',
+        code: 'SERVER_INVALID_OPTIONS',
       });
     },
   );

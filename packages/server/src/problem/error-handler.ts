@@ -1,8 +1,8 @@
+import { HttpProblem, problemResponse, problemType } from '@micro-app/problem';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { KitLogger } from '../types.js';
-import { HttpProblem, problemResponse, problemType } from './problem.js';
 
 /** Maps an error the kit does not know (e.g. a database outage) to a problem, or returns undefined. */
 export type ErrorMapper = (err: unknown) => HttpProblem | undefined;
@@ -112,18 +112,7 @@ export function problemErrorHandler(options: ErrorHandlerOptions = {}): ErrorHan
     if (problem.status >= 500) {
       logger?.error({ err, requestId: c.get('requestId') }, problem.title);
     }
-    return problemResponse(
-      c,
-      {
-        ...problem.extensions,
-        type: problemType(problem.slug),
-        title: problem.title,
-        status: problem.status,
-        ...(problem.detail ? { detail: problem.detail } : {}),
-        ...(problem.errors ? { errors: problem.errors } : {}),
-      },
-      problem.headers,
-    );
+    return problemResponse(c, problem.toProblemDetails(), problem.headers);
   };
 }
 

@@ -1,3 +1,4 @@
+import { HttpProblem, PROBLEM_CONTENT_TYPE, problemType } from '@micro-app/problem';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -7,7 +8,6 @@ import {
   problemErrorHandler,
   problemNotFoundHandler,
 } from './error-handler.js';
-import { HttpProblem, PROBLEM_CONTENT_TYPE, problemType } from './problem.js';
 import { validationHook } from './validation.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON

@@ -1,5 +1,5 @@
+import { type FieldError, problemResponse, problemType } from '@micro-app/problem';
 import type { Context } from 'hono';
-import { type FieldError, problemResponse, problemType } from './problem.js';
 
 /** The part of a zod (or any standard-schema-like) issue the kit reads. */
 export interface IssueLike {

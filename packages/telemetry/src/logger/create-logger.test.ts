@@ -87,7 +87,7 @@ describe('createLogger', () => {
     expect(() => createLogger({ level: 'loud' as 'info' })).toThrow(TelemetryError);
     expect(() => createLogger({ redact: [''] })).toThrow(/redact/);
     expect(() => createLogger({ pretty: true, destination: stream })).toThrow(
-      expect.objectContaining({ code: 'INVALID_OPTION' }),
+      expect.objectContaining({ code: 'TELEMETRY_INVALID_OPTIONS' }),
     );
   });
 });

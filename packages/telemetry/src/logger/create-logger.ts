@@ -73,8 +73,8 @@ const requireFromHere = createRequire(import.meta.url);
  * @param [options.redact=[]] extra paths to redact
  * @param [options.base={}] fields on every line
  * @param [options.destination=stdout] destination stream for JSON lines
- * @throws {TelemetryError} `INVALID_OPTION` for an unknown level or `pretty` with `destination`;
- *   `PRETTY_UNAVAILABLE` when `pretty` is on and pino-pretty is not installed
+ * @throws {TelemetryError} `TELEMETRY_INVALID_OPTIONS` for an unknown level or `pretty` with `destination`;
+ *   `TELEMETRY_PRETTY_UNAVAILABLE` when `pretty` is on and pino-pretty is not installed
  * @example
  * const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' });
  * logger.info({ port }, 'listening');
@@ -83,15 +83,21 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const { level = 'info', pretty = false, redact = [], base = {}, destination } = options;
   if (!LEVELS.includes(level)) {
     throw new TelemetryError(
-      'INVALID_OPTION',
+      'TELEMETRY_INVALID_OPTIONS',
       `level must be one of ${LEVELS.join(', ')}, got ${String(level)}`,
     );
   }
   if (!Array.isArray(redact) || redact.some((path) => typeof path !== 'string' || path === '')) {
-    throw new TelemetryError('INVALID_OPTION', 'redact must be an array of non-empty path strings');
+    throw new TelemetryError(
+      'TELEMETRY_INVALID_OPTIONS',
+      'redact must be an array of non-empty path strings',
+    );
   }
   if (pretty && destination) {
-    throw new TelemetryError('INVALID_OPTION', 'pretty and destination cannot be combined');
+    throw new TelemetryError(
+      'TELEMETRY_INVALID_OPTIONS',
+      'pretty and destination cannot be combined',
+    );
   }
 
   const censor = compileRedaction([...DEFAULT_REDACT_PATHS, ...redact], '[Redacted]');
@@ -113,7 +119,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       target = requireFromHere.resolve('pino-pretty');
     } catch (cause) {
       throw new TelemetryError(
-        'PRETTY_UNAVAILABLE',
+        'TELEMETRY_PRETTY_UNAVAILABLE',
         'pretty logs need the pino-pretty package: npm install -D pino-pretty',
         { cause },
       );

@@ -21,7 +21,7 @@ describe('parseRedactPath', () => {
       expect(parseRedactPath(path).length).toBeGreaterThan(0);
   });
 
-  it('rejects what is not a path with INVALID_OPTION', () => {
+  it('rejects what is not a path with TELEMETRY_INVALID_OPTIONS', () => {
     for (const bad of ['', 'a..b', 'a[', 'a["b]', '.a', 'a b']) {
       expect(() => parseRedactPath(bad), bad).toThrow(TelemetryError);
     }

@@ -20,7 +20,7 @@ const IDENTIFIER = /^[A-Za-z_$][\w$-]*/;
 
 /**
  * The segments of a pino redaction path: `a.b`, `a["b-c"]`, `a['b']`, `a[0]`, `*.secret`,
- * `a.*`. Throws `INVALID_OPTION` for anything else.
+ * `a.*`. Throws `TELEMETRY_INVALID_OPTIONS` for anything else.
  */
 export function parseRedactPath(path: string): string[] {
   const segments: string[] = [];
@@ -50,7 +50,7 @@ export function parseRedactPath(path: string): string[] {
   }
   if (rest.length > 0 || segments.length === 0) {
     throw new TelemetryError(
-      'INVALID_OPTION',
+      'TELEMETRY_INVALID_OPTIONS',
       `redact path "${path}" is not a path like a.b, a["b-c"], *.secret or a[0]`,
     );
   }
@@ -123,7 +123,7 @@ function walk(value: unknown, at: PathNode, censor: string): unknown {
  * the way to a censored value; `object` is never modified.
  *
  * @param paths pino redaction paths, e.g. `authorization`, `*.password`, `headers["set-cookie"]`
- * @throws {TelemetryError} `INVALID_OPTION` for a path it cannot parse
+ * @throws {TelemetryError} `TELEMETRY_INVALID_OPTIONS` for a path it cannot parse
  * @example
  * const redact = compileRedaction(['*.password'], '[Redacted]');
  * redact({ user: { name: 'ada', password: 'x' } }); // { user: { name: 'ada', password: '[Redacted]' } }

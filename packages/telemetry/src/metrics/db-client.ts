@@ -35,7 +35,7 @@ export interface DbClientMetrics {
  * @param [options.system='postgresql'] `db.system.name`
  * @param [options.namespace] `db.namespace`
  * @param [options.meterProvider=global] provider to record into
- * @throws {TelemetryError} `INVALID_OPTION` when `system` is empty
+ * @throws {TelemetryError} `TELEMETRY_INVALID_OPTIONS` when `system` is empty
  * @example
  * const dbMetrics = dbClientMetrics({ namespace: 'where2eat' });
  * const rows = await dbMetrics.measure({ operation: 'SELECT', collection: 'groups' }, () => query());
@@ -43,7 +43,7 @@ export interface DbClientMetrics {
 export function dbClientMetrics(options: DbClientMetricsOptions = {}): DbClientMetrics {
   const { system = 'postgresql', namespace } = options;
   if (typeof system !== 'string' || system === '') {
-    throw new TelemetryError('INVALID_OPTION', 'system must be a non-empty string');
+    throw new TelemetryError('TELEMETRY_INVALID_OPTIONS', 'system must be a non-empty string');
   }
   const histogram: Histogram = getMeter(options).createHistogram('db.client.operation.duration', {
     description: 'Duration of database client operations.',

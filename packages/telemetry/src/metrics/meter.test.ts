@@ -33,7 +33,9 @@ describe('counter', () => {
   it('rejects names that are not OpenTelemetry instrument names', () => {
     expect(() => counter('1st-counter')).toThrow(TelemetryError);
     expect(() => counter('has space')).toThrow(/counter name/);
-    expect(() => counter('')).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => counter('')).toThrow(
+      expect.objectContaining({ code: 'TELEMETRY_INVALID_OPTIONS' }),
+    );
   });
 });
 

@@ -50,7 +50,7 @@ export function getMeter(options: MeterOptions = {}): Meter {
  * @param name OpenTelemetry instrument name, e.g. `'where2eat.recommendations'`
  * @param [options.description] what is counted
  * @param [options.unit] UCUM unit such as `'{recommendation}'`
- * @throws {TelemetryError} `INVALID_OPTION` when the name is not a valid instrument name
+ * @throws {TelemetryError} `TELEMETRY_INVALID_OPTIONS` when the name is not a valid instrument name
  * @example
  * const recommendations = counter('where2eat.recommendations', { unit: '{recommendation}' });
  * recommendations.add(1, { outcome: 'found' });
@@ -58,7 +58,7 @@ export function getMeter(options: MeterOptions = {}): Meter {
 export function counter(name: string, options: CounterOptions = {}): Counter {
   if (typeof name !== 'string' || !INSTRUMENT_NAME.test(name)) {
     throw new TelemetryError(
-      'INVALID_OPTION',
+      'TELEMETRY_INVALID_OPTIONS',
       `counter name must start with a letter and use only letters, digits, '_', '.', '-', '/', got ${JSON.stringify(name)}`,
     );
   }

@@ -111,7 +111,7 @@ function routeOf(c: Context): string | undefined {
  * @param [options.skipLog] skips the request log line for some requests
  * @param [options.skipTrace] starts no server span for some requests
  * @param [options.logFields] extra fields for the request log line, read when the request ends
- * @throws {TelemetryError} `INVALID_OPTION` when `logger` is missing
+ * @throws {TelemetryError} `TELEMETRY_INVALID_OPTIONS` when `logger` is missing
  * @example
  * const app = new Hono<{ Variables: TelemetryVariables }>();
  * app.use(...guardrails(), telemetryMiddleware({ logger }));
@@ -130,7 +130,10 @@ export function telemetryMiddleware(
     logFields,
   } = options ?? {};
   if (!logger || typeof logger.child !== 'function') {
-    throw new TelemetryError('INVALID_OPTION', 'logger must be a pino logger (see createLogger)');
+    throw new TelemetryError(
+      'TELEMETRY_INVALID_OPTIONS',
+      'logger must be a pino logger (see createLogger)',
+    );
   }
   const duration = httpServerDurationHistogram(meterProvider);
   const tracer = (tracerProvider ?? trace).getTracer(TRACER_NAME);

@@ -224,7 +224,7 @@ describe('telemetryMiddleware', () => {
     });
   });
 
-  it('throws INVALID_OPTION at once without a logger', () => {
+  it('throws TELEMETRY_INVALID_OPTIONS at once without a logger', () => {
     expect(() => telemetryMiddleware({} as never)).toThrow(TelemetryError);
     expect(() => telemetryMiddleware({ logger: {} as never })).toThrow(/pino logger/);
   });

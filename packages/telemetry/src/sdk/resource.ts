@@ -29,21 +29,24 @@ const OPTIONAL_KEYS: Array<[keyof ServiceInfo, string]> = [
  * Resource attributes for a service: `service.name`, `service.version`,
  * `deployment.environment.name`, `app.id`, `team`, `cost_center` (unset values are left out).
  *
- * @throws {TelemetryError} `INVALID_OPTION` when `name` is empty or a value is not a string
+ * @throws {TelemetryError} `TELEMETRY_INVALID_OPTIONS` when `name` is empty or a value is not a string
  * @example
  * serviceResourceAttributes({ name: 'where2eat', version: '1.4.0', team: 'dining' });
  * // { 'service.name': 'where2eat', 'service.version': '1.4.0', team: 'dining' }
  */
 export function serviceResourceAttributes(service: ServiceInfo): Attributes {
   if (typeof service?.name !== 'string' || service.name.trim() === '') {
-    throw new TelemetryError('INVALID_OPTION', 'service.name must be a non-empty string');
+    throw new TelemetryError(
+      'TELEMETRY_INVALID_OPTIONS',
+      'service.name must be a non-empty string',
+    );
   }
   const attributes: Attributes = { 'service.name': service.name };
   for (const [key, attribute] of OPTIONAL_KEYS) {
     const value = service[key];
     if (value === undefined || value === '') continue;
     if (typeof value !== 'string') {
-      throw new TelemetryError('INVALID_OPTION', `service.${key} must be a string`);
+      throw new TelemetryError('TELEMETRY_INVALID_OPTIONS', `service.${key} must be a string`);
     }
     attributes[attribute] = value;
   }

@@ -195,7 +195,7 @@ describe('startTelemetry in an app started with node --import (child process, re
     // The app imported the handle from the --import module; a second start is refused.
     expect(app.lines.find((l) => l.fixture === 'second-start')).toEqual({
       fixture: 'second-start',
-      code: 'ALREADY_STARTED',
+      code: 'TELEMETRY_ALREADY_STARTED',
     });
   });
 
@@ -263,7 +263,7 @@ describe('startTelemetry options', () => {
     ],
     ['a zero shutdown timeout', { service, shutdownTimeoutMs: 0 }, /shutdownTimeoutMs/],
   ];
-  it.each(cases)('rejects %s at once with INVALID_OPTION', (_, options, message) => {
+  it.each(cases)('rejects %s at once with TELEMETRY_INVALID_OPTIONS', (_, options, message) => {
     let thrown: unknown;
     try {
       startTelemetry(options);
@@ -271,7 +271,7 @@ describe('startTelemetry options', () => {
       thrown = err;
     }
     expect(thrown).toBeInstanceOf(TelemetryError);
-    expect(thrown).toMatchObject({ code: 'INVALID_OPTION', name: 'TelemetryError' });
+    expect(thrown).toMatchObject({ code: 'TELEMETRY_INVALID_OPTIONS', name: 'TelemetryError' });
     expect((thrown as Error).message).toMatch(message);
   });
 });

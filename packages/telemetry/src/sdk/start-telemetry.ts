@@ -116,7 +116,7 @@ let running = false;
 
 function validate(options: TelemetryOptions): void {
   if (!options || typeof options !== 'object') {
-    throw new TelemetryError('INVALID_OPTION', 'startTelemetry needs an options object');
+    throw new TelemetryError('TELEMETRY_INVALID_OPTIONS', 'startTelemetry needs an options object');
   }
   const { otlp, sampleRatio, prometheusPort, shutdownTimeoutMs } = options;
   if (sampleRatio !== undefined) assertNumberInRange('sampleRatio', sampleRatio, 0, 1);
@@ -127,15 +127,18 @@ function validate(options: TelemetryOptions): void {
   if (otlp) {
     if (otlp.protocol !== undefined && !['http/protobuf', 'http/json'].includes(otlp.protocol)) {
       throw new TelemetryError(
-        'INVALID_OPTION',
+        'TELEMETRY_INVALID_OPTIONS',
         `otlp.protocol must be 'http/protobuf' or 'http/json', got ${String(otlp.protocol)}`,
       );
     }
     if (otlp.endpoint !== undefined && !URL.canParse(otlp.endpoint)) {
-      throw new TelemetryError('INVALID_OPTION', `otlp.endpoint is not a URL: ${otlp.endpoint}`);
+      throw new TelemetryError(
+        'TELEMETRY_INVALID_OPTIONS',
+        `otlp.endpoint is not a URL: ${otlp.endpoint}`,
+      );
     }
     if (otlp.metrics !== undefined && typeof otlp.metrics !== 'boolean') {
-      throw new TelemetryError('INVALID_OPTION', 'otlp.metrics must be a boolean');
+      throw new TelemetryError('TELEMETRY_INVALID_OPTIONS', 'otlp.metrics must be a boolean');
     }
     if (otlp.metricExportIntervalMs !== undefined) {
       assertNumberInRange(
@@ -212,7 +215,7 @@ const sleep = (ms: number) =>
  * @param [options.sampleRatio] parent-based trace ratio (0-1)
  * @param [options.prometheusPort] port of the `/metrics` endpoint
  * @param [options.shutdownTimeoutMs=1000] bound on `shutdown()`
- * @throws {TelemetryError} `INVALID_OPTION` for a bad option, `ALREADY_STARTED` when running
+ * @throws {TelemetryError} `TELEMETRY_INVALID_OPTIONS` for a bad option, `TELEMETRY_ALREADY_STARTED` when running
  * @example
  * // src/instrumentation.ts
  * export const telemetry = startTelemetry({
@@ -226,7 +229,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const resourceAttributes = serviceResourceAttributes(options.service);
   if (running) {
     throw new TelemetryError(
-      'ALREADY_STARTED',
+      'TELEMETRY_ALREADY_STARTED',
       'telemetry was already started in this process: start it once, from the --import module, and import its handle elsewhere',
     );
   }

@@ -1,0 +1,229 @@
+import { existsSync, lstatSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { childEnv, mustRun } from '@micro-app/rename-tool/tree';
+import { publint } from 'publint';
+import { formatMessage } from 'publint/utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  declaredNames,
+  importSpecifiers,
+  listPackages,
+  manifestProblems,
+  missingOutput,
+  packageOf,
+  readmeExample,
+  readmeInstallNames,
+  undeclaredImports,
+  undocumentedOptions,
+  type WorkspacePackage,
+} from './package-check.js';
+
+// Every package under packages/ must work when copied into a project that has never heard of
+// this monorepo. The checks below read the built package (turbo builds the packages before this
+// test: this tool lists them as devDependencies); with TREE_TESTS=1 each package is packed with
+// `npm pack`, installed from its tarball into a fresh project outside the repository, and its
+// README example is typechecked and run there.
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+const packages = listPackages(join(repoRoot, 'packages'));
+const workspaceNames = new Set(packages.map((p) => p.name));
+const lockfile = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { version?: string; link?: boolean }>;
+};
+const ownManifest = JSON.parse(
+  readFileSync(join(import.meta.dirname, '../package.json'), 'utf8'),
+) as {
+  devDependencies?: Record<string, string>;
+};
+
+/** The version the workspace installed, so the fresh project gets what the repo tested with. */
+function lockedVersion(name: string): string | undefined {
+  const entry = lockfile.packages[`node_modules/${name}`];
+  return entry?.link ? undefined : entry?.version;
+}
+
+const readme = (pkg: WorkspacePackage) => readFileSync(join(pkg.dir, 'README.md'), 'utf8');
+const folder = (pkg: WorkspacePackage) => relative(repoRoot, pkg.dir);
+
+/**
+ * What the fresh project installs besides the tarballs: the packages the README's install
+ * command names and the ones its example imports.
+ */
+function exampleNeeds(pkg: WorkspacePackage): string[] {
+  const text = readme(pkg);
+  const names = [
+    ...readmeInstallNames(text),
+    ...importSpecifiers(readmeExample(text).code).map(packageOf),
+  ].filter((n): n is string => n !== undefined && !workspaceNames.has(n));
+  return [...new Set(names)].sort();
+}
+
+/** The package and the workspace packages it depends on, transitively. */
+function withWorkspaceDeps(pkg: WorkspacePackage): WorkspacePackage[] {
+  const out = new Map<string, WorkspacePackage>();
+  const visit = (p: WorkspacePackage) => {
+    if (out.has(p.name)) return;
+    out.set(p.name, p);
+    for (const name of declaredNames(p.manifest)) {
+      const dep = packages.find((q) => q.name === name);
+      if (dep) visit(dep);
+    }
+  };
+  visit(pkg);
+  return [...out.values()];
+}
+
+describe('package checks', () => {
+  it('finds the packages', () => {
+    expect(packages.length).toBeGreaterThan(0);
+  });
+
+  describe.each(packages.map((p) => [folder(p), p] as const))('%s', (_, pkg) => {
+    it('is built before this test runs (this tool devDepends on it, so turbo builds it first)', () => {
+      expect(ownManifest.devDependencies?.[pkg.name]).toBe('*');
+      expect(
+        existsSync(join(pkg.dir, 'dist')),
+        `${pkg.name} has no dist/: run npx turbo run build`,
+      ).toBe(true);
+    });
+
+    it('has a manifest that works outside the monorepo', () => {
+      expect(manifestProblems(pkg)).toEqual([]);
+    });
+
+    it('passes publint', async () => {
+      const { messages, pkg: manifest } = await publint({
+        pkgDir: pkg.dir,
+        level: 'suggestion',
+        strict: true,
+      });
+      expect(
+        messages.map((m) => `${m.type}: ${formatMessage(m, manifest, { color: false })}`),
+      ).toEqual([]);
+    });
+
+    it('declares every package its built code and declarations import', () => {
+      expect(undeclaredImports(pkg)).toEqual([]);
+    });
+
+    it('has a README install command and example the repository can provide', () => {
+      const example = readmeExample(readme(pkg));
+      expect(importSpecifiers(example.code).some((s) => packageOf(s) === pkg.name)).toBe(true);
+      expect(readmeInstallNames(readme(pkg))).toContain(pkg.name);
+      const unknown = exampleNeeds(pkg).filter((n) => !lockedVersion(n));
+      expect(
+        unknown,
+        'the README installs or imports packages package-lock.json does not know',
+      ).toEqual([]);
+      expect(example.output.trim()).not.toBe('');
+    });
+
+    it('documents every option of its public options types in the README', () => {
+      expect(undocumentedOptions(pkg, readme(pkg))).toEqual([]);
+    });
+  });
+});
+
+describe.runIf(process.env.TREE_TESTS === '1')('packed packages in a fresh project', () => {
+  const env = childEnv(process.env, { npm_config_update_notifier: 'false' });
+  const tarballs = new Map<string, string>();
+  let packDir = '';
+  const tools = ['tsx', 'typescript', '@types/node'];
+
+  beforeAll(async () => {
+    packDir = mkdtempSync(join(tmpdir(), 'travel-tarballs-'));
+    for (const pkg of packages) {
+      // turbo built the package already; its prepack would rebuild dist/ under the feet of
+      // the tests running beside this one.
+      const packed = await mustRun(
+        'npm',
+        ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir],
+        {
+          cwd: pkg.dir,
+          env,
+          timeoutMs: 60_000,
+        },
+      );
+      const [info] = JSON.parse(packed.stdout) as Array<{
+        filename: string;
+        files: Array<{ path: string }>;
+      }>;
+      if (!info) throw new Error(`npm pack printed nothing for ${pkg.name}`);
+      const files = info.files.map((f) => f.path);
+      expect(files, pkg.name).toContain('README.md');
+      expect(files, pkg.name).toContain('dist/index.d.ts');
+      expect(
+        files.filter((f) => f.startsWith('src/') || /\.test\./.test(f) || f.includes('tsconfig')),
+        `${pkg.name} packs files a consumer does not need`,
+      ).toEqual([]);
+      tarballs.set(pkg.name, join(packDir, info.filename));
+    }
+  }, 5 * 60_000);
+
+  afterAll(async () => {
+    if (packDir) await rm(packDir, { recursive: true, force: true });
+  });
+
+  it.each(packages.map((p) => [p.name, p] as const))(
+    '%s installs from its tarball and its README example typechecks and runs',
+    { timeout: 15 * 60_000 },
+    async (_, pkg) => {
+      const example = readmeExample(readme(pkg));
+      const project = mkdtempSync(join(tmpdir(), `travel-${pkg.name.replace(/\W+/g, '-')}-`));
+      try {
+        expect(relative(repoRoot, project).startsWith('..')).toBe(true);
+        writeFileSync(
+          join(project, 'package.json'),
+          `${JSON.stringify({ name: 'travel-check', private: true, type: 'module' }, null, 2)}\n`,
+        );
+        const needs = [...exampleNeeds(pkg), ...tools].map((name) => {
+          const version = lockedVersion(name);
+          if (!version) throw new Error(`package-lock.json has no version of ${name}`);
+          return `${name}@${version}`;
+        });
+        const ownTarballs = withWorkspaceDeps(pkg).map((p) => tarballs.get(p.name) as string);
+        const run = (cmd: string, args: string[], timeoutMs: number) =>
+          mustRun(cmd, args, { cwd: project, env, timeoutMs });
+
+        await run(
+          'npm',
+          ['install', '--prefer-offline', '--no-audit', '--no-fund', ...ownTarballs, ...needs],
+          10 * 60_000,
+        );
+        const installed = join(project, 'node_modules', pkg.name);
+        expect(lstatSync(installed).isSymbolicLink()).toBe(false);
+        expect(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).version).toBe(
+          pkg.manifest.version,
+        );
+
+        writeFileSync(join(project, 'example.ts'), example.code);
+        writeFileSync(
+          join(project, 'tsconfig.json'),
+          JSON.stringify({
+            compilerOptions: {
+              target: 'es2023',
+              module: 'nodenext',
+              moduleResolution: 'nodenext',
+              strict: true,
+              noEmit: true,
+              skipLibCheck: true,
+              types: ['node'],
+            },
+            include: ['example.ts'],
+          }),
+        );
+        await run(join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], 2 * 60_000);
+
+        const ran = await run(join(project, 'node_modules/.bin/tsx'), ['example.ts'], 60_000);
+        expect(
+          missingOutput(example.output, ran.stdout),
+          `lines the README promises but the example did not print; it printed:\n${ran.output}`,
+        ).toEqual([]);
+      } finally {
+        await rm(project, { recursive: true, force: true });
+      }
+    },
+  );
+});

@@ -1,0 +1,480 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { readApp } from '@micro-app/readiness-tool/apps';
+import { checkChartValues, checkLoadThresholds } from '@micro-app/readiness-tool/asset-checks';
+import {
+  checkCatalog,
+  checkContractTests,
+  checkDockerfile,
+  checkRunbook,
+  checkTelemetry,
+} from '@micro-app/readiness-tool/static-checks';
+import type { PlopTypes } from '@turbo/gen';
+import Handlebars from 'handlebars';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  APP_DEPENDENCIES,
+  APP_DEV_DEPENDENCIES,
+  type AppAnswers,
+  dependencyRanges,
+  GeneratorError,
+  nameProblem,
+  type PlannedFile,
+  PROMPT_ORDER,
+  parseGenAppArgs,
+  planApp,
+  RESERVED_NAMES,
+  resolveAnswers,
+  TEMPLATES_DIR,
+  type TemplateData,
+  templateData,
+  toPromptArgs,
+  workspaceDirs,
+  workspaceScope,
+  writePlan,
+} from './app-generator.js';
+import generator from './config.js';
+
+// The generator's logic without turbo: names, answers, versions, rendering. The files rendered
+// here go through the readiness gate's static checks; generated-app.test.ts (TREE_TESTS=1) runs
+// the real `npm run gen:app` in a copy of the repository and builds and tests the result.
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const render = (template: string, data: TemplateData) => Handlebars.compile(template)(data);
+
+/**
+ * A copy of what the generator reads (manifests, the reference app's Dockerfile, the templates)
+ * with only the reference app and the IdP in apps/: the names used here stay free whatever apps
+ * were generated in the repository since.
+ */
+function miniRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gen-app-root-'));
+  const copy = (path: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    cpSync(join(repoRoot, path), join(dir, path), { recursive: true });
+  };
+  copy('package.json');
+  for (const ws of workspaceDirs(repoRoot)) {
+    if (!ws.startsWith('apps/') || ws === 'apps/where2eat' || ws === 'apps/dev-idp') {
+      copy(`${ws}/package.json`);
+    }
+  }
+  copy('apps/where2eat/Dockerfile');
+  copy(TEMPLATES_DIR);
+  return dir;
+}
+
+const root = miniRepo();
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const scope = workspaceScope(root);
+
+type Manifest = {
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+};
+const manifestOf = (dir: string) =>
+  JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as Manifest;
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof GeneratorError) return [...err.problems];
+    throw err;
+  }
+  return [];
+}
+
+describe('app names', () => {
+  it.each(['lunch-poll', 'a', 'app2', 'x-1-y', 'a'.repeat(40)])('accepts %s', (name) => {
+    expect(nameProblem(name, root)).toBeUndefined();
+  });
+
+  it.each([
+    ['', /empty/],
+    ['Lunch', /kebab-case/],
+    ['lunch_poll', /kebab-case/],
+    ['lunch--poll', /kebab-case/],
+    ['-lunch', /kebab-case/],
+    ['lunch-', /kebab-case/],
+    ['2lunch', /kebab-case/],
+    ['lunch poll', /kebab-case/],
+    ['../etc', /kebab-case/],
+    ['a'.repeat(41), /longer than 40/],
+    ['infra', /reserved/],
+    ['micro-app', /reserved/],
+    ['where2eat', /apps\/where2eat already exists/],
+    ['dev-idp', /apps\/dev-idp already exists/],
+    ['server', /packages\/server already exists/],
+  ])('rejects "%s"', (name, message) => {
+    expect(nameProblem(name, root)).toMatch(message);
+  });
+
+  it('reserves the top-level folders', () => {
+    for (const name of ['apps', 'packages', 'infra', 'docs', 'node_modules']) {
+      expect(RESERVED_NAMES.has(name)).toBe(true);
+    }
+  });
+});
+
+describe('answers', () => {
+  it('fills in the defaults for a bare name', () => {
+    expect(resolveAnswers({ name: 'lunch-poll' }, root)).toEqual({
+      name: 'lunch-poll',
+      description: 'lunch-poll: a micro-app',
+      owner: 'team-lunch-poll',
+      costCenter: 'unassigned',
+      lifecycle: 'prototype',
+      install: true,
+    });
+  });
+
+  it('keeps what was given, treating empty answers as not given', () => {
+    const answers = resolveAnswers(
+      {
+        name: ' lunch-poll ',
+        owner: 'team-lunch',
+        costCenter: 'cc-7',
+        lifecycle: 'experimental',
+        description: '',
+        install: false,
+      },
+      root,
+    );
+    expect(answers).toMatchObject({
+      name: 'lunch-poll',
+      owner: 'team-lunch',
+      costCenter: 'cc-7',
+      lifecycle: 'experimental',
+      description: 'lunch-poll: a micro-app',
+      install: false,
+    });
+  });
+
+  it('reports every problem at once, the bad name only once', () => {
+    const problems = problemsOf(() =>
+      resolveAnswers(
+        {
+          name: 'Bad_Name',
+          owner: 'team x',
+          costCenter: '-cc',
+          lifecycle: 'live' as AppAnswers['lifecycle'],
+          description: 'it says "hi"',
+        },
+        root,
+      ),
+    );
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/"Bad_Name" is not kebab-case/);
+    expect(problems.join('\n')).toMatch(/owner "team x"/);
+    expect(problems.join('\n')).toMatch(/cost center "-cc"/);
+    expect(problems.join('\n')).toMatch(/lifecycle "live" must be one of experimental, prototype/);
+    expect(problems.join('\n')).toMatch(/description may hold/);
+  });
+});
+
+describe('command line', () => {
+  it('turns flags into answers', () => {
+    expect(
+      parseGenAppArgs([
+        'lunch-poll',
+        '--owner',
+        'team-lunch',
+        '--cost-center',
+        'cc-1',
+        '--lifecycle',
+        'production',
+        '--description',
+        'Votes on lunch',
+        '--no-install',
+      ]),
+    ).toEqual({
+      help: false,
+      interactive: false,
+      input: {
+        name: 'lunch-poll',
+        owner: 'team-lunch',
+        costCenter: 'cc-1',
+        lifecycle: 'production',
+        description: 'Votes on lunch',
+        install: false,
+      },
+    });
+  });
+
+  it('asks when given nothing, and shows help', () => {
+    expect(parseGenAppArgs([])).toMatchObject({ interactive: true, input: {} });
+    expect(parseGenAppArgs(['--help'])).toMatchObject({ help: true, interactive: false });
+  });
+
+  it('rejects unknown options and a second name', () => {
+    expect(() => parseGenAppArgs(['x', '--team', 'y'])).toThrow(/Unknown option '--team'/);
+    expect(() => parseGenAppArgs(['x', 'y'])).toThrow(/one app name expected, got 2/);
+    expect(() => parseGenAppArgs(['x', '--owner'])).toThrow(GeneratorError);
+  });
+
+  it('passes the answers in the order of the prompts', () => {
+    let config: Partial<PlopTypes.PlopGeneratorConfig> | undefined;
+    generator({
+      getPlopfilePath: () => join(root, 'turbo/generators'),
+      setGenerator: (_name: string, c: Partial<PlopTypes.PlopGeneratorConfig>) => {
+        config = c;
+      },
+    } as unknown as PlopTypes.NodePlopAPI);
+    const prompts = config?.prompts as PlopTypes.PromptQuestion[];
+    expect(prompts.map((p) => p.name)).toEqual([...PROMPT_ORDER]);
+    const answers = resolveAnswers({ name: 'lunch-poll', install: false }, root);
+    expect(toPromptArgs(answers)).toEqual([
+      'lunch-poll',
+      'lunch-poll: a micro-app',
+      'team-lunch-poll',
+      'unassigned',
+      'prototype',
+      'no',
+    ]);
+    // The prompts validate as the command line does (turbo gen's --args bypasses them).
+    const validate = (name: string) => prompts.find((p) => p.name === name)?.validate;
+    expect(validate('name')?.('where2eat')).toMatch(/already exists/);
+    expect(validate('name')?.('lunch-poll')).toBe(true);
+    expect(validate('owner')?.('')).toBe(true);
+    expect(validate('owner')?.('team x')).toMatch(/owner "team x"/);
+  });
+});
+
+describe('versions', () => {
+  it("copies the reference app's ranges, never latest", () => {
+    const where2eat = manifestOf('apps/where2eat');
+    const ranges = dependencyRanges(root, [...APP_DEPENDENCIES, ...APP_DEV_DEPENDENCIES]);
+    for (const [name, range] of Object.entries(ranges)) {
+      expect(range).not.toBe('latest');
+      const declared = where2eat.dependencies?.[name] ?? where2eat.devDependencies?.[name];
+      if (declared) expect(range, name).toBe(declared);
+    }
+    expect(ranges[`${scope}/server`]).toMatch(/^\^\d+\.\d+\.\d+$/);
+    expect(Object.keys(ranges)).toHaveLength(APP_DEPENDENCIES.length + APP_DEV_DEPENDENCIES.length);
+  });
+
+  it('falls back to the version of a workspace package no one depends on yet', () => {
+    expect(workspaceDirs(root)).toContain('turbo/generators');
+    const version = (
+      JSON.parse(readFileSync(join(root, 'packages/server/package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+    expect(dependencyRanges(root, ['~server'])).toEqual({ [`${scope}/server`]: `^${version}` });
+  });
+
+  it('names a dependency no workspace declares', () => {
+    expect(() => dependencyRanges(root, ['hono', 'left-pad-nowhere'])).toThrow(
+      /no workspace package.json declares left-pad-nowhere/,
+    );
+  });
+});
+
+describe('rendered app', () => {
+  const answers = resolveAnswers(
+    {
+      name: 'lunch-poll',
+      owner: 'team-lunch',
+      costCenter: 'cc-7',
+      description: 'Polls & votes: where to eat (today)',
+    },
+    root,
+  );
+  let files: PlannedFile[];
+  let dest: string;
+  const file = (path: string) => {
+    const found = files.find((f) => f.path === path);
+    if (!found) throw new Error(`${path} was not planned`);
+    return found.content;
+  };
+
+  beforeAll(() => {
+    files = planApp(
+      root,
+      templateData(root, answers, () => new Date(0)),
+      render,
+    );
+    dest = mkdtempSync(join(tmpdir(), 'gen-app-'));
+    writePlan(dest, files);
+    // What the readiness gate reads besides the app: the chart.
+    cpSync(join(repoRoot, 'infra/helm/micro-app'), join(dest, 'infra/helm/micro-app'), {
+      recursive: true,
+    });
+  });
+  afterAll(() => rmSync(dest, { recursive: true, force: true }));
+
+  it('plans the app, its chart values and nothing else', () => {
+    const paths = files.map((f) => f.path);
+    expect(paths.filter((p) => !p.startsWith('apps/lunch-poll/'))).toEqual([
+      'infra/helm/values/lunch-poll.yaml',
+    ]);
+    for (const expected of [
+      'package.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'README.md',
+      'Dockerfile',
+      'catalog-info.yaml',
+      'flags.json',
+      'docs/runbook.md',
+      'contracts/lunch-poll-client-lunch-poll.json',
+      'drizzle/0000_init.sql',
+      'drizzle/meta/_journal.json',
+      'load/smoke.ts',
+      'load/tsconfig.json',
+      'src/config.ts',
+      'src/app.ts',
+      'src/main.ts',
+      'src/instrumentation.ts',
+      'src/catalog.ts',
+      'src/app.test.ts',
+      'src/contract/provider.pact.test.ts',
+      'src/test/harness.ts',
+    ]) {
+      expect(paths).toContain(`apps/lunch-poll/${expected}`);
+    }
+    expect(paths.some((p) => p.endsWith('.hbs') || p.includes('{{'))).toBe(false);
+  });
+
+  it('leaves no template syntax and writes free text unescaped', () => {
+    for (const f of files) expect(f.content, f.path).not.toMatch(/\{\{|\}\}|&amp;|&#x/);
+    expect(file('apps/lunch-poll/src/openapi.ts')).toContain(
+      "description: 'Polls & votes: where to eat (today)'",
+    );
+    expect(file('apps/lunch-poll/README.md')).toContain('Polls & votes: where to eat (today)');
+  });
+
+  it('imports everything from the workspace packages under their scope', () => {
+    const app = file('apps/lunch-poll/src/app.ts');
+    for (const pkg of ['auth', 'db', 'flags', 'server', 'telemetry']) {
+      expect(app).toContain(`from '${scope}/${pkg}'`);
+    }
+    expect(file('apps/lunch-poll/src/main.ts')).toContain(`from '${scope}/server/node'`);
+  });
+
+  it('writes a package.json with the workspace versions', () => {
+    const pkg = JSON.parse(file('apps/lunch-poll/package.json')) as Manifest & {
+      name: string;
+      description: string;
+      scripts: Record<string, string>;
+    };
+    expect(pkg.name).toBe(`${scope}/lunch-poll`);
+    expect(pkg.description).toBe('Polls & votes: where to eat (today)');
+    expect(pkg.dependencies).toEqual(dependencyRanges(root, APP_DEPENDENCIES));
+    expect(pkg.devDependencies).toEqual(dependencyRanges(root, APP_DEV_DEPENDENCIES));
+    expect(pkg.scripts.typecheck).toContain('load/tsconfig.json');
+    expect(pkg.scripts.start).toBe('node --import ./dist/instrumentation.js dist/main.js');
+  });
+
+  it('writes the catalog entry and mirrors it in src/catalog.ts', () => {
+    const catalog = parse(file('apps/lunch-poll/catalog-info.yaml'));
+    expect(catalog).toMatchObject({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'lunch-poll',
+        description: 'Polls & votes: where to eat (today)',
+        annotations: { 'micro-app/app-id': 'lunch-poll', 'micro-app/cost-center': 'cc-7' },
+      },
+      spec: { type: 'service', lifecycle: 'prototype', owner: 'team-lunch' },
+    });
+    const mirror = file('apps/lunch-poll/src/catalog.ts');
+    expect(mirror).toContain("team: 'team-lunch'");
+    expect(mirror).toContain("costCenter: 'cc-7'");
+  });
+
+  it('writes chart values for the app', () => {
+    expect(parse(file('infra/helm/values/lunch-poll.yaml'))).toMatchObject({
+      nameOverride: 'lunch-poll',
+      app: { team: 'team-lunch', costCenter: 'cc-7' },
+      env: { AUTH_AUDIENCE: 'lunch-poll' },
+      secrets: { existingSecret: 'lunch-poll' },
+      ingress: { host: 'lunch-poll.example.com' },
+    });
+  });
+
+  it('checks in the initial migration with a journal drizzle can apply', () => {
+    const journal = JSON.parse(file('apps/lunch-poll/drizzle/meta/_journal.json')) as {
+      entries: Array<{ tag: string; when: number }>;
+    };
+    expect(journal.entries).toEqual([expect.objectContaining({ tag: '0000_init', when: 0 })]);
+    expect(file('apps/lunch-poll/drizzle/0000_init.sql')).toMatch(/CREATE TABLE "notes"/);
+  });
+
+  it('passes the readiness gates a new app can pass; the runbook stays red until filled', () => {
+    const app = readApp(dest, 'lunch-poll');
+    const results = [
+      checkCatalog(app),
+      checkTelemetry(app),
+      checkDockerfile(app),
+      checkContractTests(app),
+      checkLoadThresholds(app),
+      checkChartValues(app, dest),
+    ];
+    expect(results.filter((r) => !r.pass)).toEqual([]);
+    expect(checkRunbook(app)).toMatchObject({ pass: false, reason: /still marked TODO/ });
+  });
+
+  it('refuses to overwrite anything, before writing', () => {
+    const planned: PlannedFile[] = [
+      { path: 'apps/lunch-poll/new-file.txt', content: 'x' },
+      { path: 'apps/lunch-poll/package.json', content: '{}' },
+    ];
+    expect(() => writePlan(dest, planned)).toThrow(/apps\/lunch-poll\/package.json already exists/);
+    expect(existsSync(join(dest, 'apps/lunch-poll/new-file.txt'))).toBe(false);
+  });
+});
+
+describe('the generator action', () => {
+  let actionRoot: string;
+
+  beforeAll(() => {
+    actionRoot = miniRepo();
+  });
+  afterAll(() => rmSync(actionRoot, { recursive: true, force: true }));
+
+  it('writes the rendered app with plop rendering', async () => {
+    let config: Partial<PlopTypes.PlopGeneratorConfig> | undefined;
+    generator({
+      getPlopfilePath: () => join(actionRoot, 'turbo/generators'),
+      setGenerator: (_name: string, c: Partial<PlopTypes.PlopGeneratorConfig>) => {
+        config = c;
+      },
+      renderString: render,
+    } as unknown as PlopTypes.NodePlopAPI);
+    const actions = (config?.actions ?? []) as Array<
+      (answers: PlopTypes.Answers) => string | Promise<string>
+    >;
+    const writeApp = actions[0];
+    if (!writeApp) throw new Error('the generator has no actions');
+    const message = await writeApp({
+      name: 'tea-time',
+      description: '',
+      owner: 'team-tea',
+      costCenter: '',
+      lifecycle: 'experimental',
+      install: false,
+    });
+    expect(message).toMatch(
+      /^wrote \d+ files to apps\/tea-time and infra\/helm\/values\/tea-time\.yaml$/,
+    );
+    const catalog = parse(
+      readFileSync(join(actionRoot, 'apps/tea-time/catalog-info.yaml'), 'utf8'),
+    );
+    expect(catalog).toMatchObject({
+      metadata: {
+        description: 'tea-time: a micro-app',
+        annotations: { 'micro-app/cost-center': 'unassigned' },
+      },
+      spec: { owner: 'team-tea', lifecycle: 'experimental' },
+    });
+    expect(existsSync(join(actionRoot, 'infra/helm/values/tea-time.yaml'))).toBe(true);
+    // A second run for the same name is refused, whatever the prompts let through.
+    await expect(async () => writeApp({ name: 'tea-time' })).rejects.toThrow(
+      /apps\/tea-time already exists/,
+    );
+  });
+});

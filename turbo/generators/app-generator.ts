@@ -1,0 +1,512 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix, relative, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+
+// The logic of `npm run gen:app`: answers, their validation, the versions read from the
+// workspace, and the files rendered from ./templates. No turbo or plop here: config.ts wires this
+// into `turbo gen`, gen-app.ts into the command line, and the tests call it directly.
+
+/** Backstage lifecycle stages (the readiness gate reads `spec.lifecycle`). */
+export const LIFECYCLES = ['experimental', 'prototype', 'production', 'deprecated'] as const;
+export type Lifecycle = (typeof LIFECYCLES)[number];
+
+/** Names an app may not take: top-level folders, the chart, and words that confuse tools. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  'apps',
+  'packages',
+  'infra',
+  'docs',
+  'node_modules',
+  'dist',
+  'src',
+  'test',
+  'tests',
+  'micro-app',
+  'app',
+  'api',
+  'all',
+]);
+
+const NAME_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const MAX_NAME_LENGTH = 40;
+// The chart's pattern for app.team and app.costCenter (a Kubernetes label value).
+const LABEL_PATTERN = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+// Free text lands in YAML, TypeScript strings and Markdown unescaped: keep it to safe characters.
+const DESCRIPTION_PATTERN = /^[\p{L}\p{N} .,:;()!?&/+-]+$/u;
+const MAX_DESCRIPTION_LENGTH = 200;
+
+/** What the generator asks for. */
+export interface AppAnswers {
+  /** Folder under apps/, package `<scope>/<name>`, service name, database table prefix. */
+  name: string;
+  /** One sentence for the catalog, package.json and the OpenAPI document. */
+  description: string;
+  /** Owning team (Backstage `spec.owner`, telemetry `team`, chart `app.team`). */
+  owner: string;
+  /** Cost center charged for the app (catalog annotation, telemetry, chart `app.costCenter`). */
+  costCenter: string;
+  lifecycle: Lifecycle;
+  /** Run `npm install` after writing the files, so the new workspace is linked. */
+  install: boolean;
+}
+
+/** Stable codes of {@link GeneratorError}. */
+export type GeneratorErrorCode =
+  | 'INVALID_ANSWERS'
+  | 'INVALID_ARGUMENTS'
+  | 'NOT_A_WORKSPACE'
+  | 'VERSION_NOT_FOUND'
+  | 'TARGET_EXISTS';
+
+/** Bad input or a repository the generator cannot work in; `message` is meant for people. */
+export class GeneratorError extends Error {
+  override name = this.constructor.name;
+  constructor(
+    message: string,
+    readonly code: GeneratorErrorCode,
+    readonly problems: readonly string[] = [message],
+  ) {
+    super(message);
+  }
+}
+
+function readJson(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+}
+
+/** The workspace folders (`apps/x`, `packages/y`, `tooling/z`), relative to the root, sorted. */
+export function workspaceDirs(root: string): string[] {
+  const globs = readJson(join(root, 'package.json')).workspaces;
+  if (!Array.isArray(globs)) {
+    throw new GeneratorError(`${root}/package.json declares no workspaces`, 'NOT_A_WORKSPACE');
+  }
+  const dirs: string[] = [];
+  for (const glob of globs.map(String)) {
+    if (glob.endsWith('/*')) {
+      const parent = glob.slice(0, -2);
+      if (!existsSync(join(root, parent))) continue;
+      for (const entry of readdirSync(join(root, parent), { withFileTypes: true })) {
+        const dir = `${parent}/${entry.name}`;
+        if (entry.isDirectory() && existsSync(join(root, dir, 'package.json'))) dirs.push(dir);
+      }
+    } else if (existsSync(join(root, glob, 'package.json'))) {
+      dirs.push(glob);
+    }
+  }
+  return dirs.sort();
+}
+
+/** The npm scope of the workspace packages (`@micro-app` until `npm run rename` changes it). */
+export function workspaceScope(root: string): string {
+  const name = String(readJson(join(root, 'packages/server/package.json')).name ?? '');
+  const scope = /^(@[^/]+)\//.exec(name)?.[1];
+  if (!scope) {
+    throw new GeneratorError(
+      `packages/server/package.json is named "${name}": expected <scope>/server`,
+      'NOT_A_WORKSPACE',
+    );
+  }
+  return scope;
+}
+
+/**
+ * Why `name` cannot be a new app, or undefined when it can: kebab-case, at most 40 characters,
+ * not reserved, and no app, package, workspace or chart values file of that name exists.
+ */
+export function nameProblem(name: string, root: string): string | undefined {
+  if (name === '') return 'the app name is empty';
+  if (name.length > MAX_NAME_LENGTH) {
+    return `"${name}" is longer than ${MAX_NAME_LENGTH} characters`;
+  }
+  if (!NAME_PATTERN.test(name)) {
+    return `"${name}" is not kebab-case: lowercase letters and digits in words joined by "-", starting with a letter (e.g. lunch-poll)`;
+  }
+  if (RESERVED_NAMES.has(name)) return `"${name}" is a reserved name`;
+  for (const dir of ['apps', 'packages']) {
+    if (existsSync(join(root, dir, name))) return `${dir}/${name} already exists`;
+  }
+  const packageName = `${workspaceScope(root)}/${name}`;
+  const taken = workspaceDirs(root).find(
+    (dir) => readJson(join(root, dir, 'package.json')).name === packageName,
+  );
+  if (taken) return `the package name ${packageName} is taken by ${taken}`;
+  if (existsSync(join(root, 'infra/helm/values', `${name}.yaml`))) {
+    return `infra/helm/values/${name}.yaml already exists`;
+  }
+  return undefined;
+}
+
+export function ownerProblem(owner: string): string | undefined {
+  return LABEL_PATTERN.test(owner)
+    ? undefined
+    : `owner "${owner}" must be 1-63 letters, digits, "-", "_" or "." (e.g. team-lunch)`;
+}
+
+export function costCenterProblem(costCenter: string): string | undefined {
+  return LABEL_PATTERN.test(costCenter)
+    ? undefined
+    : `cost center "${costCenter}" must be 1-63 letters, digits, "-", "_" or "." (e.g. cc-1042)`;
+}
+
+export function lifecycleProblem(lifecycle: string): string | undefined {
+  return (LIFECYCLES as readonly string[]).includes(lifecycle)
+    ? undefined
+    : `lifecycle "${lifecycle}" must be one of ${LIFECYCLES.join(', ')}`;
+}
+
+export function descriptionProblem(description: string): string | undefined {
+  if (description.length > MAX_DESCRIPTION_LENGTH) {
+    return `the description is longer than ${MAX_DESCRIPTION_LENGTH} characters`;
+  }
+  return DESCRIPTION_PATTERN.test(description)
+    ? undefined
+    : 'the description may hold letters, digits, spaces and . , : ; ( ) ! ? & / + - only';
+}
+
+/** Defaults for what was not given: owner `team-<name>`, lifecycle `prototype`, install on. */
+export function defaultAnswers(name: string): Omit<AppAnswers, 'name'> {
+  return {
+    description: `${name}: a micro-app`,
+    owner: `team-${name}`,
+    costCenter: 'unassigned',
+    lifecycle: 'prototype',
+    install: true,
+  };
+}
+
+/**
+ * Fills in defaults and checks every answer.
+ *
+ * @throws {GeneratorError} `INVALID_ANSWERS`, listing each problem
+ */
+export function resolveAnswers(input: Partial<AppAnswers>, root: string): AppAnswers {
+  const name = input.name?.trim() ?? '';
+  const given = Object.fromEntries(
+    Object.entries(input).filter(([, v]) => v !== undefined && v !== ''),
+  ) as Partial<AppAnswers>;
+  const answers: AppAnswers = { ...defaultAnswers(name), ...given, name };
+  // The defaults derive from the name: check what was given, so a bad name is reported once.
+  const problems = [
+    nameProblem(answers.name, root),
+    given.description === undefined ? undefined : descriptionProblem(given.description),
+    given.owner === undefined ? undefined : ownerProblem(given.owner),
+    costCenterProblem(answers.costCenter),
+    lifecycleProblem(answers.lifecycle),
+  ].filter((p): p is string => p !== undefined);
+  if (problems.length > 0) {
+    throw new GeneratorError(
+      `Cannot generate the app:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      'INVALID_ANSWERS',
+      problems,
+    );
+  }
+  return answers;
+}
+
+/** The order of the generator's prompts: `turbo gen --args` answers them by position. */
+export const PROMPT_ORDER = [
+  'name',
+  'description',
+  'owner',
+  'costCenter',
+  'lifecycle',
+  'install',
+] as const satisfies ReadonlyArray<keyof AppAnswers>;
+
+/** The answers as `turbo gen app --args …` takes them. */
+export function toPromptArgs(answers: AppAnswers): string[] {
+  return PROMPT_ORDER.map((key) => {
+    const value = answers[key];
+    return typeof value === 'boolean' ? (value ? 'yes' : 'no') : value;
+  });
+}
+
+export const USAGE = `Usage: npm run gen:app -- <name> [options]
+
+Creates apps/<name> (a Hono app wired to the workspace packages, with tests, a contract test,
+a k6 smoke script, Dockerfile, catalog entry and runbook stub) and infra/helm/values/<name>.yaml,
+then runs npm install to link the new workspace. Without arguments, in a terminal, it asks.
+
+  <name>                 kebab-case, e.g. lunch-poll
+  --description <text>   one sentence (default "<name>: a micro-app")
+  --owner <team>         owning team (default team-<name>)
+  --cost-center <id>     cost center (default unassigned)
+  --lifecycle <stage>    ${LIFECYCLES.join(' | ')} (default prototype)
+  --no-install           skip npm install (run it yourself before npm test)
+  --help                 show this text
+`;
+
+/** What the command line asked for. */
+export interface GenAppCommand {
+  help: boolean;
+  /** No name and no option: ask for everything. */
+  interactive: boolean;
+  input: Partial<AppAnswers>;
+}
+
+/**
+ * Parses `npm run gen:app -- <name> [--owner x] …`.
+ *
+ * @throws {GeneratorError} `INVALID_ARGUMENTS` for unknown options or more than one name
+ */
+export function parseGenAppArgs(argv: readonly string[]): GenAppCommand {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (err) {
+    throw new GeneratorError((err as Error).message, 'INVALID_ARGUMENTS');
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) {
+    throw new GeneratorError(
+      `one app name expected, got ${positionals.length}: ${positionals.join(' ')}`,
+      'INVALID_ARGUMENTS',
+    );
+  }
+  const input: Partial<AppAnswers> = {};
+  if (positionals[0] !== undefined) input.name = positionals[0];
+  if (values.description !== undefined) input.description = values.description;
+  if (values.owner !== undefined) input.owner = values.owner;
+  if (values['cost-center'] !== undefined) input.costCenter = values['cost-center'];
+  if (values.lifecycle !== undefined) input.lifecycle = values.lifecycle as Lifecycle;
+  if (values['no-install']) input.install = false;
+  return {
+    help: values.help === true,
+    interactive: argv.length === 0,
+    input,
+  };
+}
+
+function parseOptions(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      description: { type: 'string' },
+      owner: { type: 'string' },
+      'cost-center': { type: 'string' },
+      lifecycle: { type: 'string' },
+      'no-install': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+}
+
+type Manifest = Record<string, unknown> & {
+  name?: string;
+  version?: string;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+};
+
+/**
+ * The packages the generated app declares. Each version range is the one the workspace already
+ * uses (the reference app first, then the other apps, packages, infra and the root), never
+ * `latest`; a workspace package without such a range gets `^<its version>` (`*` for an app).
+ */
+export const APP_DEPENDENCIES = [
+  '@hono/node-server',
+  '@hono/zod-openapi',
+  '~auth',
+  '~db',
+  '~flags',
+  '~rate-limit',
+  '~server',
+  '~telemetry',
+  'drizzle-orm',
+  'hono',
+  'zod',
+] as const;
+export const APP_DEV_DEPENDENCIES = [
+  '~api-contract',
+  '~dev-idp',
+  '@pact-foundation/pact',
+  '@types/k6',
+  'drizzle-kit',
+  'pino-pretty',
+  'tsx',
+] as const;
+
+/** Resolves each dependency name (`~x` is the workspace package `<scope>/x`) to its range. */
+export function dependencyRanges(root: string, names: readonly string[]): Record<string, string> {
+  const scope = workspaceScope(root);
+  const dirs = workspaceDirs(root);
+  // The reference app first: its ranges are the ones the starter is tested with.
+  const order = [
+    ...dirs.filter((d) => d === 'apps/where2eat'),
+    ...dirs.filter((d) => d.startsWith('apps/') && d !== 'apps/where2eat'),
+    ...dirs.filter((d) => !d.startsWith('apps/')),
+  ];
+  const manifests = order.map((dir) => ({
+    dir,
+    manifest: readJson(join(root, dir, 'package.json')) as Manifest,
+  }));
+  manifests.push({ dir: '.', manifest: readJson(join(root, 'package.json')) as Manifest });
+
+  const out: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const raw of names) {
+    const name = raw.startsWith('~') ? `${scope}/${raw.slice(1)}` : raw;
+    const declared = manifests
+      .map(({ manifest }) => manifest.dependencies?.[name] ?? manifest.devDependencies?.[name])
+      .find((range) => range !== undefined && range !== 'latest');
+    const workspace = manifests.find(({ manifest }) => manifest.name === name);
+    const range =
+      declared ??
+      (workspace
+        ? workspace.dir.startsWith('apps/')
+          ? '*'
+          : `^${workspace.manifest.version}`
+        : undefined);
+    if (range === undefined) missing.push(name);
+    else out[name] = range;
+  }
+  if (missing.length > 0) {
+    throw new GeneratorError(
+      `no workspace package.json declares ${missing.join(', ')}: add ${missing.length === 1 ? 'it' : 'them'} to a workspace (npm install -w <workspace> <package>) so the generator can copy the version`,
+      'VERSION_NOT_FOUND',
+    );
+  }
+  return out;
+}
+
+/** The generated app's package.json, as text. */
+export function appPackageJson(root: string, answers: AppAnswers): string {
+  const manifest = {
+    name: `${workspaceScope(root)}/${answers.name}`,
+    version: '0.1.0',
+    private: true,
+    description: answers.description,
+    license: 'MIT',
+    type: 'module',
+    engines: { node: '>=22.12' },
+    scripts: {
+      dev: 'tsx watch --clear-screen=false --import ./src/instrumentation.ts src/main.ts',
+      build: 'tsc -p tsconfig.build.json',
+      start: 'node --import ./dist/instrumentation.js dist/main.js',
+      migrate: 'node dist/migrate.js',
+      'db:generate': 'drizzle-kit generate',
+      typecheck: 'tsc --noEmit && tsc -p load/tsconfig.json',
+      lint: 'biome check .',
+      test: 'vitest run --maxWorkers=50% --testTimeout=30000 --hookTimeout=60000',
+      'test:contract': 'vitest run src/contract --testTimeout=30000 --hookTimeout=60000',
+      openapi: 'tsx src/openapi-cli.ts',
+    },
+    devDependencies: sortKeys(dependencyRanges(root, APP_DEV_DEPENDENCIES)),
+    dependencies: sortKeys(dependencyRanges(root, APP_DEPENDENCIES)),
+  };
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+function sortKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** `ARG <name>=<value>` of the reference app's Dockerfile, so the new image matches it. */
+function dockerArg(root: string, name: string, fallback: string): string {
+  const path = join(root, 'apps/where2eat/Dockerfile');
+  if (!existsSync(path)) return fallback;
+  const match = new RegExp(`^ARG ${name}=(\\S+)$`, 'm').exec(readFileSync(path, 'utf8'));
+  return match?.[1] ?? fallback;
+}
+
+/** Everything the templates can use. */
+export interface TemplateData extends AppAnswers {
+  scope: string;
+  /** e.g. `Lunch poll`. */
+  title: string;
+  turboVersion: string;
+  nodeImageVersion: string;
+  /** drizzle-kit snapshot id and journal time of the initial migration. */
+  snapshotId: string;
+  migrationWhen: number;
+}
+
+export function templateData(
+  root: string,
+  answers: AppAnswers,
+  now: () => Date = () => new Date(),
+): TemplateData {
+  const rootManifest = readJson(join(root, 'package.json')) as Manifest;
+  const turboVersion = rootManifest.devDependencies?.turbo;
+  if (!turboVersion || !/^\d+\.\d+\.\d+$/.test(turboVersion)) {
+    throw new GeneratorError(
+      `the root package.json must pin turbo to an exact version, found "${turboVersion}"`,
+      'VERSION_NOT_FOUND',
+    );
+  }
+  const words = answers.name.split('-').join(' ');
+  return {
+    ...answers,
+    scope: workspaceScope(root),
+    title: words.charAt(0).toUpperCase() + words.slice(1),
+    turboVersion,
+    nodeImageVersion: dockerArg(root, 'NODE_VERSION', '24.11.1'),
+    snapshotId: randomUUID(),
+    migrationWhen: now().getTime(),
+  };
+}
+
+/** Renders a Handlebars template; plop's `renderString` in `turbo gen`, Handlebars in tests. */
+export type Render = (template: string, data: TemplateData) => string;
+
+/** One file to write, its path relative to the repository root (always with `/`). */
+export interface PlannedFile {
+  path: string;
+  content: string;
+}
+
+export const TEMPLATES_DIR = 'turbo/generators/templates';
+
+function listTemplates(dir: string, base = dir): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => {
+      const full = join(dir, entry.name);
+      return entry.isDirectory() ? listTemplates(full, base) : [relative(base, full)];
+    })
+    .map((p) => p.split(sep).join('/'))
+    .sort();
+}
+
+/**
+ * Every file of the new app: `templates/app/**` into `apps/<name>/` and `templates/helm/*` into
+ * `infra/helm/values/` (paths and contents rendered, `.hbs` dropped), plus the package.json.
+ */
+export function planApp(root: string, data: TemplateData, render: Render): PlannedFile[] {
+  const templates = join(root, TEMPLATES_DIR);
+  const targets: Array<[string, string]> = [
+    ['app', `apps/${data.name}`],
+    ['helm', 'infra/helm/values'],
+  ];
+  const files: PlannedFile[] = [];
+  for (const [from, to] of targets) {
+    for (const template of listTemplates(join(templates, from))) {
+      const path = posix.join(to, render(template.replace(/\.hbs$/, ''), data));
+      files.push({
+        path,
+        content: render(readFileSync(join(templates, from, template), 'utf8'), data),
+      });
+    }
+  }
+  files.push({ path: `apps/${data.name}/package.json`, content: appPackageJson(root, data) });
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * Writes the planned files; refuses to overwrite anything.
+ *
+ * @throws {GeneratorError} `TARGET_EXISTS` naming the first file that exists, before writing any
+ */
+export function writePlan(root: string, files: readonly PlannedFile[]): void {
+  const existing = files.find((f) => existsSync(join(root, f.path)));
+  if (existing) {
+    throw new GeneratorError(`${existing.path} already exists; nothing written`, 'TARGET_EXISTS');
+  }
+  for (const file of files) {
+    const path = join(root, file.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.content);
+  }
+}
