@@ -1,20 +1,9 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { jwtAuth } from '@micro-app/auth';
-import { isConnectionError, schemaReadiness } from '@micro-app/db';
-import { type Flags, flagsMiddleware, killSwitch } from '@micro-app/flags';
+import { createRoute } from '@hono/zod-openapi';
+import type { Flags } from '@micro-app/flags';
 import type { Outbound } from '@micro-app/outbound';
-import {
-  guardrails,
-  HttpProblem,
-  health,
-  type Lifecycle,
-  problemErrorHandler,
-  problemNotFoundHandler,
-  type ReadinessCheck,
-  validationHook,
-} from '@micro-app/server';
-import { type Logger, telemetryMiddleware } from '@micro-app/telemetry';
-import { Scalar } from '@scalar/hono-api-reference';
+import { HttpProblem, type Lifecycle, type ReadinessCheck } from '@micro-app/server';
+import { createServiceApp, type ServiceAuthSettings } from '@micro-app/service';
+import type { Logger } from '@micro-app/telemetry';
 import { CUISINES, type Cuisine } from './domain/cuisines.js';
 import type { AppFlag } from './flags.js';
 import { groupRepository } from './groups/repository.js';
@@ -41,16 +30,7 @@ import {
 import { bearerAuthScheme, scoped } from './routes/scopes.js';
 import { MIGRATIONS_FOLDER } from './runtime.js';
 
-export interface AuthSettings {
-  issuer: string;
-  audience: string;
-  /** JWKS URL; when absent it is found through the issuer's OpenID discovery document. */
-  jwksUri?: string | undefined;
-  /** Required `typ` header of access tokens (RFC 9068). Default: `'at+jwt'`. */
-  typ?: string | undefined;
-  /** Oldest accepted token, in seconds since its `iat`. Default: only `exp` is checked. */
-  maxTokenAgeSeconds?: number | undefined;
-}
+export type AuthSettings = ServiceAuthSettings;
 
 export interface AppDeps {
   db: AppDatabase;
@@ -79,22 +59,6 @@ export interface AppDeps {
   faultInjection?: FaultInjectionOptions | undefined;
 }
 
-/** 503 problem for database outages, so clients retry instead of seeing a 500. */
-function mapDatabaseErrors(err: unknown): HttpProblem | undefined {
-  if (!isConnectionError(err)) return undefined;
-  return new HttpProblem({
-    status: 503,
-    slug: 'dependency-unavailable',
-    title: 'Service unavailable',
-    detail: 'The database is unavailable; retry later.',
-    headers: { 'Retry-After': '5' },
-    cause: err,
-  });
-}
-
-const DOCS_CSP =
-  "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com; img-src 'self' data: https:; connect-src 'self'";
-
 /**
  * Builds the where2eat Hono app from its dependencies. Does no I/O: `main.ts` owns the real
  * database, the server and shutdown; tests pass their own.
@@ -104,142 +68,112 @@ const DOCS_CSP =
  * rate limits → feature flags (maintenance kill switch) → fault injection (when on) → route.
  */
 export function createApp(deps: AppDeps) {
-  const { db, logger, lifecycle, flags, restaurants } = deps;
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-
-  app.use(...guardrails({ bodyLimitBytes: deps.bodyLimitBytes, timeoutMs: deps.requestTimeoutMs }));
-  app.use(
-    telemetryMiddleware({
-      logger,
-      requestId: (c) => c.get('requestId'),
-      skipLog: (c) => c.req.path.startsWith('/health/'),
-      skipTrace: (c) => c.req.path.startsWith('/health/'),
-      // Which tenant's data the request touched; null before (or without) authentication.
-      logFields: (c) => ({
-        tenant:
-          ((c.get as (key: string) => unknown)('caller') as Caller | undefined)?.tenant ?? null,
-      }),
-    }),
-  );
-
-  // Not ready while the schema is behind the code: a pod started before its migration Job ran
-  // would otherwise take traffic and answer "relation does not exist".
+  const { db, logger, flags, restaurants } = deps;
   const { migrationsFolder = MIGRATIONS_FOLDER } = deps;
-  const checks = migrationsFolder
-    ? { ...deps.readinessChecks, migrations: schemaReadiness(db, migrationsFolder) }
-    : deps.readinessChecks;
-  app.route('/health', health({ checks, lifecycle, logger }));
-
-  app.use(
-    '/v1/*',
-    jwtAuth({
-      issuer: deps.auth.issuer,
-      audience: deps.auth.audience,
-      ...(deps.auth.jwksUri ? { jwksUri: deps.auth.jwksUri } : {}),
-      typ: deps.auth.typ ?? 'at+jwt',
-      ...(deps.auth.maxTokenAgeSeconds !== undefined
-        ? { maxTokenAgeSeconds: deps.auth.maxTokenAgeSeconds }
-        : {}),
-      logger,
+  return createServiceApp<AppEnv, AppFlag>({
+    name: 'where2eat',
+    logger,
+    lifecycle: deps.lifecycle,
+    readinessChecks: deps.readinessChecks,
+    migrations: migrationsFolder ? { db, folder: migrationsFolder } : undefined,
+    auth: deps.auth,
+    flags,
+    maintenanceFlag: 'maintenance-mode',
+    bodyLimitBytes: deps.bodyLimitBytes,
+    requestTimeoutMs: deps.requestTimeoutMs,
+    exposeInternalErrors: deps.exposeInternalErrors,
+    // Which tenant's data the request touched; null before (or without) authentication.
+    logFields: (c) => ({
+      tenant: ((c.get as (key: string) => unknown)('caller') as Caller | undefined)?.tenant ?? null,
     }),
-  );
-  app.use('/v1/*', async function scopeToCaller(c, next) {
-    const { sub, tenant } = c.get('principal');
-    if (!tenant) {
-      throw new HttpProblem({
-        status: 403,
-        slug: 'no-tenant',
-        title: 'Forbidden',
-        detail: 'The token names no tenant.',
-      });
-    }
-    // The document promises owner and member subjects of at most SUBJECT_MAX characters.
-    if (!Subject.safeParse(sub).success || !Subject.safeParse(tenant).success) {
-      throw new HttpProblem({
-        status: 403,
-        slug: 'invalid-principal',
-        title: 'Forbidden',
-        detail: `The token's sub and tenant must be 1 to ${SUBJECT_MAX} characters without control characters.`,
-      });
-    }
-    const caller = { sub, tenant };
-    c.set('caller', caller);
-    c.set('groups', groupRepository(db, caller));
-    await next();
-  });
-  app.use('/v1/*', idempotency(db, { ...deps.idempotency, logger }));
-  app.use('/v1/*', ...apiLimits(deps.rateLimits, logger));
-  app.use('/v1/groups', groupCreateLimit(deps.rateLimits, logger));
-  app.use('/v1/*', flagsMiddleware(flags));
-  app.use('/v1/*', killSwitch(flags, 'maintenance-mode'));
-  if (injectsFaults(deps.faultInjection)) {
-    logger.warn({ ...deps.faultInjection }, 'fault injection is on');
-    app.use('/v1/*', faultInjection(deps.faultInjection));
-  }
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/cuisines',
-      tags: ['cuisines'],
-      ...scoped('cuisines:read'),
-      operationId: 'listCuisines',
-      summary: 'The cuisines a member can like or veto',
-      description: 'The fixed list the preferences and recommendations use, alphabetically.',
-      responses: {
-        200: jsonResponse(CuisineListSchema, 'Every cuisine, alphabetically.'),
-        ...commonErrors,
+    afterAuth: [
+      async function scopeToCaller(c, next) {
+        const { sub, tenant } = c.get('principal');
+        if (!tenant) {
+          throw new HttpProblem({
+            status: 403,
+            slug: 'no-tenant',
+            title: 'Forbidden',
+            detail: 'The token names no tenant.',
+          });
+        }
+        // The document promises owner and member subjects of at most SUBJECT_MAX characters.
+        if (!Subject.safeParse(sub).success || !Subject.safeParse(tenant).success) {
+          throw new HttpProblem({
+            status: 403,
+            slug: 'invalid-principal',
+            title: 'Forbidden',
+            detail: `The token's sub and tenant must be 1 to ${SUBJECT_MAX} characters without control characters.`,
+          });
+        }
+        const caller = { sub, tenant };
+        c.set('caller', caller);
+        c.set('groups', groupRepository(db, caller));
+        await next();
       },
-    }),
-    (c) => c.json({ items: [...CUISINES] }, 200),
-  );
-  app.route('/v1', meRoutes());
-  app.route(
-    '/v1',
-    groupRoutes({
-      chooseAlgorithm: (c) => (c.get('flags').isEnabled('recommendation-v2') ? 'v2' : 'v1'),
-      ...(restaurants
-        ? {
-            suggest: async (c, cuisine) => {
-              if (!c.get('flags').isEnabled('restaurant-suggestions')) return undefined;
-              const found = await restaurants.call(cuisine, {
-                tenant: c.get('caller').tenant,
-                signal: c.req.raw.signal,
-              });
-              if (found.ok) return { status: 'ok', source: found.source, restaurants: found.value };
-              c.get('logger').warn(
-                { provider: 'restaurants', reason: found.reason },
-                'restaurant suggestions unavailable; answering without them',
-              );
-              return { status: found.reason, restaurants: [] };
-            },
-          }
-        : {}),
-    }),
-  );
-
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', bearerAuthScheme);
-  for (const [name, header] of Object.entries(HEADER_COMPONENTS)) {
-    app.openAPIRegistry.registerComponent('headers', name, header);
-  }
-  app.doc31('/openapi.json', openApiConfig(deps.version));
-  app.get(
-    '/docs',
-    async function relaxCspForDocs(c, next) {
-      await next();
-      // The reference page loads its script and styles from a CDN.
-      c.res.headers.set('Content-Security-Policy', DOCS_CSP);
+      // A replay is answered here, before the rate limits charge it.
+      idempotency(db, { ...deps.idempotency, logger }),
+    ],
+    limits: [
+      ...apiLimits(deps.rateLimits, logger),
+      { path: '/v1/groups', handler: groupCreateLimit(deps.rateLimits, logger) },
+    ],
+    beforeRoutes: injectsFaults(deps.faultInjection)
+      ? [
+          (() => {
+            logger.warn({ ...deps.faultInjection }, 'fault injection is on');
+            return faultInjection(deps.faultInjection);
+          })(),
+        ]
+      : [],
+    openapi: openApiConfig(deps.version),
+    routes: (app) => {
+      app.openapi(
+        createRoute({
+          method: 'get',
+          path: '/v1/cuisines',
+          tags: ['cuisines'],
+          ...scoped('cuisines:read'),
+          operationId: 'listCuisines',
+          summary: 'The cuisines a member can like or veto',
+          description: 'The fixed list the preferences and recommendations use, alphabetically.',
+          responses: {
+            200: jsonResponse(CuisineListSchema, 'Every cuisine, alphabetically.'),
+            ...commonErrors,
+          },
+        }),
+        (c) => c.json({ items: [...CUISINES] }, 200),
+      );
+      app.route('/v1', meRoutes());
+      app.route(
+        '/v1',
+        groupRoutes({
+          chooseAlgorithm: (c) => (c.get('flags').isEnabled('recommendation-v2') ? 'v2' : 'v1'),
+          ...(restaurants
+            ? {
+                suggest: async (c, cuisine) => {
+                  if (!c.get('flags').isEnabled('restaurant-suggestions')) return undefined;
+                  const found = await restaurants.call(cuisine, {
+                    tenant: c.get('caller').tenant,
+                    signal: c.req.raw.signal,
+                  });
+                  if (found.ok) {
+                    return { status: 'ok', source: found.source, restaurants: found.value };
+                  }
+                  c.get('logger').warn(
+                    { provider: 'restaurants', reason: found.reason },
+                    'restaurant suggestions unavailable; answering without them',
+                  );
+                  return { status: found.reason, restaurants: [] };
+                },
+              }
+            : {}),
+        }),
+      );
+      app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', bearerAuthScheme);
+      for (const [name, header] of Object.entries(HEADER_COMPONENTS)) {
+        app.openAPIRegistry.registerComponent('headers', name, header);
+      }
     },
-    Scalar({ url: '/openapi.json', pageTitle: 'where2eat API' }),
-  );
-
-  app.onError(
-    problemErrorHandler({
-      logger,
-      mapError: [mapDatabaseErrors],
-      exposeInternalErrors: deps.exposeInternalErrors,
-    }),
-  );
-  app.notFound(problemNotFoundHandler(() => app.routes));
-  return app;
+  });
 }

@@ -1,7 +1,9 @@
 import { createTestDatabase } from '@micro-app/db/testing';
+import { openServiceDatabase } from '@micro-app/service/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
-import { MIGRATIONS_FOLDER, openDatabase } from '../runtime.js';
+import * as schema from '../db/schema.js';
+import { MIGRATIONS_FOLDER } from '../runtime.js';
 import { createTestApp, jsonRequest } from '../test/harness.js';
 import { startTcpProxy } from './tcp.js';
 
@@ -39,7 +41,10 @@ describe.runIf(PG_URL !== '')('PostgreSQL outage under concurrent load', () => {
     const viaProxy = new URL(testDb.url ?? '');
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    const database = openDatabase({ ...defaults, DATABASE_URL: viaProxy.toString() });
+    const database = openServiceDatabase(schema, {
+      ...defaults,
+      DATABASE_URL: viaProxy.toString(),
+    });
     cleanup.push(() => database.close(100));
     await database.migrate(MIGRATIONS_FOLDER);
     const t = await createTestApp({

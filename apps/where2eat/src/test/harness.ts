@@ -1,10 +1,5 @@
-import { createDb } from '@micro-app/db';
-import { createTestDatabase } from '@micro-app/db/testing';
 import { type DevIdpOptions, startDevIdp } from '@micro-app/dev-idp';
-import { createFlags } from '@micro-app/flags';
-import { memoryStore } from '@micro-app/rate-limit';
-import { createLifecycle } from '@micro-app/server';
-import { createLogger } from '@micro-app/telemetry';
+import { createTestService } from '@micro-app/service/testing';
 import { type AppDeps, type AuthSettings, createApp } from '../app.js';
 import * as schema from '../db/schema.js';
 import { flagRegistry } from '../flags.js';
@@ -31,42 +26,38 @@ export interface TestAppOptions {
  * a random port for tokens, in-memory rate limits and file or default flags.
  */
 export async function createTestApp(options: TestAppOptions = {}) {
-  const testDb = await createTestDatabase(process.env.DATABASE_URL);
-  const database = createDb({ schema, url: testDb.url });
-  await database.migrate(MIGRATIONS_FOLDER);
   const idp = await startDevIdp({ ...options.idp, port: 0 });
-  const flags = createFlags(
+  const service = await createTestService({
+    schema,
+    migrationsFolder: MIGRATIONS_FOLDER,
     flagRegistry,
-    options.flagsFile ? { file: options.flagsFile, watchIntervalMs: 50 } : {},
-  );
-  await flags.ready();
-  const logs: Array<Record<string, unknown>> = [];
-  const logger = createLogger({
-    level: 'info',
-    destination: { write: (line: string) => void logs.push(JSON.parse(line)) },
+    flagsFile: options.flagsFile,
+    databaseUrl: process.env.DATABASE_URL,
+    build: ({ database, flags, lifecycle, logger, readinessChecks, rateLimitStore }) =>
+      createApp({
+        db: database.db,
+        logger,
+        lifecycle,
+        readinessChecks,
+        auth: { issuer: idp.issuer, audience: idp.audience, jwksUri: idp.jwksUri, ...options.auth },
+        rateLimits: {
+          store: rateLimitStore(),
+          failOpen: true,
+          storeTimeoutMs: 100,
+          perUserPerMin: 100_000,
+          perTenantPerMin: 100_000,
+          groupCreatePerMin: 100_000,
+          ...options.rateLimits,
+        },
+        flags,
+        bodyLimitBytes: 4_096,
+        requestTimeoutMs: 5_000,
+        exposeInternalErrors: false,
+        version: 'test',
+        ...options.deps,
+      }),
   });
-  const app = createApp({
-    db: database.db,
-    logger,
-    lifecycle: createLifecycle(),
-    readinessChecks: { database: (signal) => database.ping({ signal }) },
-    auth: { issuer: idp.issuer, audience: idp.audience, jwksUri: idp.jwksUri, ...options.auth },
-    rateLimits: {
-      store: memoryStore(),
-      failOpen: true,
-      storeTimeoutMs: 100,
-      perUserPerMin: 100_000,
-      perTenantPerMin: 100_000,
-      groupCreatePerMin: 100_000,
-      ...options.rateLimits,
-    },
-    flags,
-    bodyLimitBytes: 4_096,
-    requestTimeoutMs: 5_000,
-    exposeInternalErrors: false,
-    version: 'test',
-    ...options.deps,
-  });
+  const { app, logs } = service;
   const tokens: Record<TestUser, string> = {
     alice: await idp.getUserToken('alice'),
     bob: await idp.getUserToken('bob'),
@@ -74,7 +65,7 @@ export async function createTestApp(options: TestAppOptions = {}) {
   };
   return {
     app,
-    db: database.db,
+    db: service.db,
     idp,
     logs,
     tokens,
@@ -85,10 +76,8 @@ export async function createTestApp(options: TestAppOptions = {}) {
       return app.request(path, { ...init, headers });
     },
     async close() {
-      await flags.close();
+      await service.close();
       await idp.close();
-      await database.close();
-      await testDb.drop();
     },
   };
 }
