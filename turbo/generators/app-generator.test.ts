@@ -18,6 +18,7 @@ import {
   APP_DEPENDENCIES,
   APP_DEV_DEPENDENCIES,
   type AppAnswers,
+  appPackageJson,
   dependencyRanges,
   GeneratorError,
   nameProblem,
@@ -26,7 +27,9 @@ import {
   parseGenAppArgs,
   planApp,
   RESERVED_NAMES,
+  renderTemplateText,
   resolveAnswers,
+  TEMPLATE_APP_DIR,
   TEMPLATES_DIR,
   type TemplateData,
   templateData,
@@ -53,7 +56,10 @@ function miniRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), 'gen-app-root-'));
   const copy = (path: string) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
-    cpSync(join(repoRoot, path), join(dir, path), { recursive: true });
+    cpSync(join(repoRoot, path), join(dir, path), {
+      recursive: true,
+      filter: (from) => !/[/\\](node_modules|dist|\.turbo|\.data|pacts)([/\\]|$)/.test(from),
+    });
   };
   copy('package.json');
   for (const ws of workspaceDirs(repoRoot)) {
@@ -63,6 +69,7 @@ function miniRepo(): string {
   }
   copy('apps/where2eat/Dockerfile');
   copy(TEMPLATES_DIR);
+  copy(TEMPLATE_APP_DIR);
   return dir;
 }
 
@@ -292,11 +299,7 @@ describe('rendered app', () => {
   };
 
   beforeAll(() => {
-    files = planApp(
-      root,
-      templateData(root, answers, () => new Date(0)),
-      render,
-    );
+    files = planApp(root, templateData(root, answers), render);
     dest = mkdtempSync(join(tmpdir(), 'gen-app-'));
     writePlan(dest, files);
     // What the readiness gate reads besides the app: the chart.
@@ -349,10 +352,47 @@ describe('rendered app', () => {
 
   it('imports everything from the workspace packages under their scope', () => {
     const app = file('apps/lunch-poll/src/app.ts');
-    for (const pkg of ['auth', 'db', 'flags', 'server', 'telemetry']) {
+    for (const pkg of ['flags', 'server', 'service', 'telemetry']) {
       expect(app).toContain(`from '${scope}/${pkg}'`);
     }
-    expect(file('apps/lunch-poll/src/main.ts')).toContain(`from '${scope}/server/node'`);
+    expect(file('apps/lunch-poll/src/main.ts')).toContain(`from '${scope}/service/node'`);
+  });
+
+  it('copies every file of the template workspace, renamed, and nothing it builds', () => {
+    const template = files
+      .map((f) => f.path)
+      .filter((p) => p.startsWith('apps/lunch-poll/'))
+      .map((p) => p.slice('apps/lunch-poll/'.length));
+    expect(template).toContain('openapi.json');
+    expect(template.filter((p) => /(^|\/)(node_modules|dist|\.turbo|\.data)\//.test(p))).toEqual(
+      [],
+    );
+    for (const f of files) expect(f.content, f.path).not.toContain('app-template');
+    expect(file('apps/lunch-poll/src/config.ts')).toContain("name: 'lunch-poll'");
+  });
+
+  it("is the template's own package.json, but for the name and answers (they cannot drift)", () => {
+    const own = readFileSync(join(repoRoot, TEMPLATE_APP_DIR, 'package.json'), 'utf8');
+    const expected = renderTemplateText(
+      appPackageJson(repoRoot, {
+        ...answers,
+        name: 'app-template',
+        description: 'A tested Hono app on the shared packages, made from the app template.',
+      }),
+      templateData(repoRoot, answers),
+    );
+    expect(renderTemplateText(own, templateData(repoRoot, answers))).toBe(expected);
+  });
+
+  it("builds its image from the root's turbo pin and the reference app's Node", () => {
+    const dockerfile = file('apps/lunch-poll/Dockerfile');
+    const turbo = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as Manifest)
+      .devDependencies?.turbo;
+    expect(dockerfile).toMatch(new RegExp(`^ARG TURBO_VERSION=${turbo}$`, 'm'));
+    const node = /^ARG NODE_VERSION=(\S+)$/m.exec(
+      readFileSync(join(repoRoot, 'apps/where2eat/Dockerfile'), 'utf8'),
+    )?.[1];
+    expect(dockerfile).toMatch(new RegExp(`^ARG NODE_VERSION=${node}$`, 'm'));
   });
 
   it('writes a package.json with the workspace versions', () => {
@@ -400,7 +440,7 @@ describe('rendered app', () => {
     const journal = JSON.parse(file('apps/lunch-poll/drizzle/meta/_journal.json')) as {
       entries: Array<{ tag: string; when: number }>;
     };
-    expect(journal.entries).toEqual([expect.objectContaining({ tag: '0000_init', when: 0 })]);
+    expect(journal.entries).toEqual([expect.objectContaining({ tag: '0000_init' })]);
     expect(file('apps/lunch-poll/drizzle/0000_init.sql')).toMatch(/CREATE TABLE "notes"/);
   });
 

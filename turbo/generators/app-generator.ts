@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -314,6 +313,7 @@ export const APP_DEPENDENCIES = [
   '~flags',
   '~rate-limit',
   '~server',
+  '~service',
   '~telemetry',
   'drizzle-orm',
   'hono',
@@ -404,48 +404,19 @@ function sortKeys(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** `ARG <name>=<value>` of the reference app's Dockerfile, so the new image matches it. */
-function dockerArg(root: string, name: string, fallback: string): string {
-  const path = join(root, 'apps/where2eat/Dockerfile');
-  if (!existsSync(path)) return fallback;
-  const match = new RegExp(`^ARG ${name}=(\\S+)$`, 'm').exec(readFileSync(path, 'utf8'));
-  return match?.[1] ?? fallback;
-}
-
 /** Everything the templates can use. */
 export interface TemplateData extends AppAnswers {
   scope: string;
   /** e.g. `Lunch poll`. */
   title: string;
-  turboVersion: string;
-  nodeImageVersion: string;
-  /** drizzle-kit snapshot id and journal time of the initial migration. */
-  snapshotId: string;
-  migrationWhen: number;
 }
 
-export function templateData(
-  root: string,
-  answers: AppAnswers,
-  now: () => Date = () => new Date(),
-): TemplateData {
-  const rootManifest = readJson(join(root, 'package.json')) as Manifest;
-  const turboVersion = rootManifest.devDependencies?.turbo;
-  if (!turboVersion || !/^\d+\.\d+\.\d+$/.test(turboVersion)) {
-    throw new GeneratorError(
-      `the root package.json must pin turbo to an exact version, found "${turboVersion}"`,
-      'VERSION_NOT_FOUND',
-    );
-  }
+export function templateData(root: string, answers: AppAnswers): TemplateData {
   const words = answers.name.split('-').join(' ');
   return {
     ...answers,
     scope: workspaceScope(root),
     title: words.charAt(0).toUpperCase() + words.slice(1),
-    turboVersion,
-    nodeImageVersion: dockerArg(root, 'NODE_VERSION', '24.11.1'),
-    snapshotId: randomUUID(),
-    migrationWhen: now().getTime(),
   };
 }
 
@@ -458,10 +429,29 @@ export interface PlannedFile {
   content: string;
 }
 
+/** The chart values template (Handlebars). */
 export const TEMPLATES_DIR = 'turbo/generators/templates';
+/**
+ * The app template: a real workspace that CI builds, lints, typechecks and tests like any app,
+ * so what the generator copies cannot drift from what works.
+ */
+export const TEMPLATE_APP_DIR = 'templates/app-template';
+/** The template's name; the generator writes the new app's name wherever it appears. */
+export const TEMPLATE_NAME = 'app-template';
+/** The template's answers, as its files spell them. */
+export const TEMPLATE_ANSWERS = {
+  description: 'A tested Hono app on the shared packages, made from the app template.',
+  owner: 'team-app-template',
+  costCenter: 'cc-0000',
+  lifecycle: 'experimental',
+} as const;
+
+/** What is built or written at run time in the template folder, never copied. */
+const NOT_COPIED = new Set(['node_modules', 'dist', '.turbo', '.data', 'pacts', 'coverage']);
 
 function listTemplates(dir: string, base = dir): string[] {
   return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => !NOT_COPIED.has(entry.name))
     .flatMap((entry) => {
       const full = join(dir, entry.name);
       return entry.isDirectory() ? listTemplates(full, base) : [relative(base, full)];
@@ -470,25 +460,51 @@ function listTemplates(dir: string, base = dir): string[] {
     .sort();
 }
 
+const pascal = (kebab: string) =>
+  kebab
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+
 /**
- * Every file of the new app: `templates/app/**` into `apps/<name>/` and `templates/helm/*` into
- * `infra/helm/values/` (paths and contents rendered, `.hbs` dropped), plus the package.json.
+ * The template's text with the new app's answers: its owner, cost center, description,
+ * lifecycle, then its name in kebab, Pascal and sentence case.
+ */
+export function renderTemplateText(text: string, data: TemplateData): string {
+  return text
+    .replaceAll(TEMPLATE_ANSWERS.owner, data.owner)
+    .replaceAll(TEMPLATE_ANSWERS.costCenter, data.costCenter)
+    .replaceAll(TEMPLATE_ANSWERS.description, data.description)
+    .replace(
+      /(lifecycle:\s*['"]?)experimental\b/g,
+      (_, prefix: string) => `${prefix}${data.lifecycle}`,
+    )
+    .replaceAll(TEMPLATE_NAME, data.name)
+    .replaceAll(pascal(TEMPLATE_NAME), pascal(data.name))
+    .replaceAll('App template', data.title);
+}
+
+/**
+ * Every file of the new app: the template workspace into `apps/<name>/` (paths and contents with
+ * the new name and answers; its package.json written afresh with the workspace's current
+ * ranges) and `templates/helm/*` into `infra/helm/values/` (Handlebars, `.hbs` dropped).
  */
 export function planApp(root: string, data: TemplateData, render: Render): PlannedFile[] {
-  const templates = join(root, TEMPLATES_DIR);
-  const targets: Array<[string, string]> = [
-    ['app', `apps/${data.name}`],
-    ['helm', 'infra/helm/values'],
-  ];
   const files: PlannedFile[] = [];
-  for (const [from, to] of targets) {
-    for (const template of listTemplates(join(templates, from))) {
-      const path = posix.join(to, render(template.replace(/\.hbs$/, ''), data));
-      files.push({
-        path,
-        content: render(readFileSync(join(templates, from, template), 'utf8'), data),
-      });
-    }
+  const app = join(root, TEMPLATE_APP_DIR);
+  for (const file of listTemplates(app)) {
+    if (file === 'package.json') continue;
+    files.push({
+      path: posix.join(`apps/${data.name}`, renderTemplateText(file, data)),
+      content: renderTemplateText(readFileSync(join(app, file), 'utf8'), data),
+    });
+  }
+  const helm = join(root, TEMPLATES_DIR, 'helm');
+  for (const template of listTemplates(helm)) {
+    files.push({
+      path: posix.join('infra/helm/values', render(template.replace(/\.hbs$/, ''), data)),
+      content: render(readFileSync(join(helm, template), 'utf8'), data),
+    });
   }
   files.push({ path: `apps/${data.name}/package.json`, content: appPackageJson(root, data) });
   return files.sort((a, b) => a.path.localeCompare(b.path));

@@ -86,11 +86,21 @@ export function checkTelemetry(app: AppInfo): CheckResult {
   const scope = workspaceScope(app);
   const pkg = `${scope ?? '@<scope>'}/telemetry`;
   const escaped = scope ? scope.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') : '@[^/\'"]+';
-  if (!new RegExp(`from\\s+['"]${escaped}/telemetry['"]`).test(source)) {
-    return fail('telemetry', `does not import ${pkg}`, instrumentation);
+  // Either the telemetry package itself, or the app skeleton's entry that starts it from the
+  // shared variables.
+  const direct = new RegExp(`from\\s+['"]${escaped}/telemetry['"]`).test(source);
+  const viaService = new RegExp(`from\\s+['"]${escaped}/service/telemetry['"]`).test(source);
+  if (!direct && !viaService) {
+    return fail(
+      'telemetry',
+      `does not import ${pkg} (or ${pkg.replace(/telemetry$/, 'service/telemetry')})`,
+      instrumentation,
+    );
   }
-  if (!/\bstartTelemetry\s*\(/.test(source)) {
-    return fail('telemetry', 'does not call startTelemetry()', instrumentation);
+  const starts = direct ? /\bstartTelemetry\s*\(/ : /\bstartServiceTelemetry\s*\(/;
+  if (!starts.test(source)) {
+    const fn = direct ? 'startTelemetry()' : 'startServiceTelemetry()';
+    return fail('telemetry', `does not call ${fn}`, instrumentation);
   }
   const start = pick(readJson(join(app.dir, 'package.json')), 'scripts.start');
   if (typeof start !== 'string' || !importsInstrumentation(start.split(/\s+/))) {
