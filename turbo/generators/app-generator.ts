@@ -320,7 +320,6 @@ export const APP_DEPENDENCIES = [
   'zod',
 ] as const;
 export const APP_DEV_DEPENDENCIES = [
-  '~api-contract',
   '~dev-idp',
   '@pact-foundation/pact',
   '@types/k6',

@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
-import { generateTypes } from '@micro-app/api-contract/generate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../test/harness.js';
+// The tool checks the app, never the other way round: the app's own test harness, by path.
+import { createTestApp, type TestApp } from '../../../apps/where2eat/src/test/harness.js';
+import { generateTypes } from './generate.ts';
 
 // What another team does with openapi.json (docs/api.md): generate types with openapi-typescript,
 // call the API through openapi-fetch. Here the real CLI generates them, the real compiler checks
@@ -15,10 +16,11 @@ import { createTestApp, type TestApp } from '../test/harness.js';
 // hand-written where2eat-client's types, which must agree with the document), and the compiled
 // program runs against a where2eat server.
 
-const APP_DIR = resolve(import.meta.dirname, '../..');
-const ROOT = resolve(APP_DIR, '../..');
-// Under the app's node_modules, so the program resolves openapi-fetch and the client as a user's would.
-const WORK = join(APP_DIR, 'node_modules/.cache/generated-client');
+const ROOT = resolve(import.meta.dirname, '../../..');
+const APP_DIR = join(ROOT, 'apps/where2eat');
+// Under a node_modules of the repository, so the program resolves openapi-fetch and the client
+// as a user's would.
+const WORK = join(ROOT, 'node_modules/.cache/generated-client');
 
 const USAGE = `import createClient from 'openapi-fetch';
 import type * as handWritten from '@micro-app/where2eat-client';
