@@ -34,6 +34,7 @@ import {
   type TemplateData,
   templateData,
   toPromptArgs,
+  usedDevPorts,
   workspaceDirs,
   workspaceScope,
   writePlan,
@@ -68,6 +69,7 @@ function miniRepo(): string {
     }
   }
   copy('apps/where2eat/Dockerfile');
+  copy('apps/where2eat/src/config.ts');
   copy(TEMPLATES_DIR);
   copy(TEMPLATE_APP_DIR);
   return dir;
@@ -382,6 +384,16 @@ describe('rendered app', () => {
       templateData(repoRoot, answers),
     );
     expect(renderTemplateText(own, templateData(repoRoot, answers))).toBe(expected);
+  });
+
+  it('gives the app a development port no other app, the IdP or the template uses', () => {
+    expect(usedDevPorts(root)).toEqual([3000]);
+    expect(file('apps/lunch-poll/src/config.ts')).toContain('port: 3001,');
+    expect(file('apps/lunch-poll/src/config.test.ts')).toContain('PORT: 3001,');
+    expect(file('apps/lunch-poll/README.md')).toContain('http://localhost:3001');
+    for (const f of files) expect(f.content, f.path).not.toMatch(/\b3099\b/);
+    // The image listens on 3000 whatever the development default.
+    expect(file('apps/lunch-poll/Dockerfile')).toMatch(/PORT=3000/);
   });
 
   it("builds its image from the root's turbo pin and the reference app's Node", () => {

@@ -408,6 +408,40 @@ export interface TemplateData extends AppAnswers {
   scope: string;
   /** e.g. `Lunch poll`. */
   title: string;
+  /** Default `PORT` in development: one no other app of the repository uses. */
+  port: number;
+}
+
+/** The template's development port; the image and the chart always use 3000 inside the pod. */
+export const TEMPLATE_PORT = 3099;
+/** Taken in development whatever the apps say: the dev IdP, and the Prometheus endpoint. */
+const RESERVED_PORTS = [4000, 9464];
+
+/**
+ * The development ports the apps of the repository default to: the `port` each passes to
+ * `serviceEnv()` in its `src/config.ts`, or a `PORT` default written out there.
+ */
+export function usedDevPorts(root: string): number[] {
+  const apps = join(root, 'apps');
+  if (!existsSync(apps)) return [];
+  const ports: number[] = [];
+  for (const entry of readdirSync(apps, { withFileTypes: true })) {
+    const config = join(apps, entry.name, 'src/config.ts');
+    if (!entry.isDirectory() || !existsSync(config)) continue;
+    const text = readFileSync(config, 'utf8');
+    for (const m of text.matchAll(/\bport:\s*(\d{2,5})\b|\bPORT:[^\n]*\.default\((\d{2,5})\)/g)) {
+      ports.push(Number(m[1] ?? m[2]));
+    }
+  }
+  return [...new Set(ports)].sort((a, b) => a - b);
+}
+
+/** The first port from 3001 up that no app, the template or a dev service uses. */
+export function freeDevPort(root: string): number {
+  const taken = new Set([...usedDevPorts(root), TEMPLATE_PORT, ...RESERVED_PORTS]);
+  let port = 3001;
+  while (taken.has(port)) port++;
+  return port;
 }
 
 export function templateData(root: string, answers: AppAnswers): TemplateData {
@@ -416,6 +450,7 @@ export function templateData(root: string, answers: AppAnswers): TemplateData {
     ...answers,
     scope: workspaceScope(root),
     title: words.charAt(0).toUpperCase() + words.slice(1),
+    port: freeDevPort(root),
   };
 }
 
@@ -467,7 +502,7 @@ const pascal = (kebab: string) =>
 
 /**
  * The template's text with the new app's answers: its owner, cost center, description,
- * lifecycle, then its name in kebab, Pascal and sentence case.
+ * lifecycle, development port, then its name in kebab, Pascal and sentence case.
  */
 export function renderTemplateText(text: string, data: TemplateData): string {
   return text
@@ -478,6 +513,7 @@ export function renderTemplateText(text: string, data: TemplateData): string {
       /(lifecycle:\s*['"]?)experimental\b/g,
       (_, prefix: string) => `${prefix}${data.lifecycle}`,
     )
+    .replace(new RegExp(`\\b${TEMPLATE_PORT}\\b`, 'g'), String(data.port))
     .replaceAll(TEMPLATE_NAME, data.name)
     .replaceAll(pascal(TEMPLATE_NAME), pascal(data.name))
     .replaceAll('App template', data.title);

@@ -7,9 +7,10 @@ import {
   type RateLimitStore,
   redisStore,
 } from '@micro-app/rate-limit';
-import { createLifecycle, type Lifecycle } from '@micro-app/server';
+import { createLifecycle, type Lifecycle, type ReadinessCheck } from '@micro-app/server';
 import { type RunningServer, serveGracefully } from '@micro-app/server/node';
 import { createLogger, type Logger, type Telemetry } from '@micro-app/telemetry';
+import type { ServiceAuthSettings } from './app.js';
 import type { MigrationConfig, ServiceConfig } from './config.js';
 
 type Schema = Record<string, unknown>;
@@ -76,14 +77,49 @@ export async function runMigrations<S extends Schema>(options: {
   }
 }
 
+/** The shared settings as `createServiceApp()` and the rate limits take them. */
+export interface ServiceSettings {
+  auth: ServiceAuthSettings;
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  /** Only in development. */
+  exposeInternalErrors: boolean;
+  /** `RATE_LIMIT_FAIL_OPEN` and `RATE_LIMIT_STORE_TIMEOUT_MS`. */
+  rateLimitStoreOptions: { failOpen: boolean; storeTimeoutMs: number };
+}
+
+/** The shared variables as {@link ServiceSettings}. */
+export function serviceSettings(config: ServiceConfig): ServiceSettings {
+  return {
+    auth: {
+      issuer: config.AUTH_ISSUER,
+      audience: config.AUTH_AUDIENCE,
+      jwksUri: config.AUTH_JWKS_URL,
+      typ: config.AUTH_TOKEN_TYP,
+      maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_SECONDS,
+    },
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    exposeInternalErrors: config.NODE_ENV === 'development',
+    rateLimitStoreOptions: {
+      failOpen: config.RATE_LIMIT_FAIL_OPEN,
+      storeTimeoutMs: config.RATE_LIMIT_STORE_TIMEOUT_MS,
+    },
+  };
+}
+
 /** What {@link runService} made, for the app to build itself from. */
 export interface ServiceParts<S extends Schema, R extends FlagDefinitions> {
   database: DbHandle<S>;
   flags: Flags<FlagName<R>>;
   lifecycle: Lifecycle;
   logger: Logger;
+  /** `database`: the database's ping, bounded by the readiness timeout. */
+  readinessChecks: Record<string, ReadinessCheck>;
   /** Redis when `REDIS_URL` is set, else in-memory; keys under `<name>:<prefix>`. */
   rateLimitStore: (prefix: string) => RateLimitStore;
+  /** From the shared variables. */
+  settings: ServiceSettings;
 }
 
 export interface RunServiceOptions<S extends Schema, R extends FlagDefinitions> {
@@ -149,8 +185,10 @@ export async function runService<S extends Schema, const R extends FlagDefinitio
     flags,
     lifecycle,
     logger,
+    readinessChecks: { database: (signal) => database.ping({ signal }) },
     rateLimitStore: (prefix) =>
       redis ? redisStore({ client: redis, prefix: `${name}:${prefix}` }) : memoryStore(),
+    settings: serviceSettings(config),
   };
   const app = options.app(parts);
 

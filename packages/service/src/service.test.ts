@@ -20,7 +20,7 @@ import {
   resolveServiceEnv,
   serviceEnv,
 } from './index.js';
-import { runService } from './node.js';
+import { runService, serviceSettings } from './node.js';
 import { createTestService } from './testing.js';
 
 const notes = pgTable('notes', { id: text('id').primaryKey(), body: text('body').notNull() });
@@ -86,6 +86,31 @@ describe('the shared environment', () => {
     expect(problems).toContain('DATABASE_URL: is required in production');
     expect(problems).toContain('AUTH_ISSUER: must be an https:// URL');
     expect(problems).toContain('UNLEASH_API_TOKEN: is required when UNLEASH_URL is set');
+  });
+
+  it('hands the shared settings over as the app and the rate limits take them', () => {
+    const dev = serviceSettings(parseEnv(appSchema, { RATE_LIMIT_FAIL_OPEN: 'false' }));
+    expect(dev).toEqual({
+      auth: {
+        issuer: DEV_ISSUER,
+        audience: 'notes',
+        jwksUri: undefined,
+        typ: 'at+jwt',
+        maxTokenAgeSeconds: undefined,
+      },
+      bodyLimitBytes: 65_536,
+      requestTimeoutMs: 10_000,
+      exposeInternalErrors: true,
+      rateLimitStoreOptions: { failOpen: false, storeTimeoutMs: 100 },
+    });
+    const prod = serviceSettings(
+      parseEnv(appSchema, {
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://db.example.com/notes',
+        AUTH_ISSUER: 'https://id.example.com',
+      }),
+    );
+    expect(prod.exposeInternalErrors).toBe(false);
   });
 
   it('resolves production defaults: no migration at start, a drain delay, JSON logs', () => {

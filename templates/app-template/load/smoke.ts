@@ -2,14 +2,14 @@
  * k6 smoke test: a few requests per second for 20 s against a running app-template; the thresholds
  * are the SLO's (docs/slo.md). Run: k6 run apps/app-template/load/smoke.ts
  *
- * Environment: BASE_URL (default http://localhost:3000), IDP_URL (default http://localhost:4000,
+ * Environment: BASE_URL (default http://localhost:3099), IDP_URL (default http://localhost:4000,
  * the dev IdP, started with EXTRA_AUDIENCES=app-template), or TOKEN to skip the token request.
  */
 import { check, fail } from 'k6';
 import http from 'k6/http';
 import type { Options } from 'k6/options';
 
-const BASE_URL = (__ENV.BASE_URL ?? 'http://localhost:3000').replace(/\/$/, '');
+const BASE_URL = (__ENV.BASE_URL ?? 'http://localhost:3099').replace(/\/$/, '');
 const IDP_URL = (__ENV.IDP_URL ?? 'http://localhost:4000').replace(/\/$/, '');
 
 export const options: Options = {

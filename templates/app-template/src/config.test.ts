@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       NODE_ENV: 'development',
-      PORT: 3000,
+      PORT: 3099,
       DATA_DIR: '.data/pglite',
       MIGRATE_ON_START: true,
       AUTH_AUDIENCE: 'app-template',

@@ -20,7 +20,7 @@ const DEFAULT_FLAGS_FILE = fileURLToPath(new URL('../flags.json', import.meta.ur
 
 const schema = z
   .object({
-    ...serviceEnv({ name: 'app-template', port: 3000, flagsFile: DEFAULT_FLAGS_FILE }),
+    ...serviceEnv({ name: 'app-template', port: 3099, flagsFile: DEFAULT_FLAGS_FILE }),
     RATE_LIMIT_PER_USER_PER_MIN: envInt(1, 1_000_000).default(300),
     RATE_LIMIT_PER_TENANT_PER_MIN: envInt(1, 10_000_000).default(3_000),
   })

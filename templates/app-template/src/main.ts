@@ -16,30 +16,23 @@ await runService({
   schema,
   migrationsFolder: MIGRATIONS_FOLDER,
   flagRegistry,
-  app: ({ database, flags, lifecycle, rateLimitStore }) =>
+  app: ({ database, flags, lifecycle, readinessChecks, rateLimitStore, settings }) =>
     createApp({
       db: database.db,
       logger,
       lifecycle,
-      readinessChecks: { database: (signal) => database.ping({ signal }) },
-      auth: {
-        issuer: config.AUTH_ISSUER,
-        audience: config.AUTH_AUDIENCE,
-        jwksUri: config.AUTH_JWKS_URL,
-        typ: config.AUTH_TOKEN_TYP,
-        maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_SECONDS,
-      },
+      readinessChecks,
+      auth: settings.auth,
       rateLimits: {
         store: rateLimitStore('rl:'),
-        failOpen: config.RATE_LIMIT_FAIL_OPEN,
-        storeTimeoutMs: config.RATE_LIMIT_STORE_TIMEOUT_MS,
+        ...settings.rateLimitStoreOptions,
         perUserPerMin: config.RATE_LIMIT_PER_USER_PER_MIN,
         perTenantPerMin: config.RATE_LIMIT_PER_TENANT_PER_MIN,
       },
       flags,
-      bodyLimitBytes: config.BODY_LIMIT_BYTES,
-      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
-      exposeInternalErrors: config.NODE_ENV === 'development',
+      bodyLimitBytes: settings.bodyLimitBytes,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      exposeInternalErrors: settings.exposeInternalErrors,
       version: appVersion(),
     }),
 });

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -120,6 +120,13 @@ describe('package checks', () => {
       expect(example.output.trim()).not.toBe('');
     });
 
+    it('says how to run its example in a project made by npm init -y and tsc --init', () => {
+      const section = readme(pkg).split(/^## Example$/m)[1] ?? '';
+      for (const step of ['npm init -y', 'npx tsc --init --types node', 'example.mts']) {
+        expect(section, step).toContain(step);
+      }
+    });
+
     it('documents every option of its public options types in the README', () => {
       expect(undocumentedOptions(pkg, readme(pkg))).toEqual([]);
     });
@@ -174,18 +181,18 @@ describe.runIf(process.env.TREE_TESTS === '1')('packed packages in a fresh proje
       const project = mkdtempSync(join(tmpdir(), `travel-${pkg.name.replace(/\W+/g, '-')}-`));
       try {
         expect(relative(repoRoot, project).startsWith('..')).toBe(true);
-        writeFileSync(
-          join(project, 'package.json'),
-          `${JSON.stringify({ name: 'travel-check', private: true, type: 'module' }, null, 2)}\n`,
-        );
+        const run = (cmd: string, args: string[], timeoutMs: number) =>
+          mustRun(cmd, args, { cwd: project, env, timeoutMs });
+        // As the README says: a project made by `npm init -y` (CommonJS, npm's default) ...
+        await run('npm', ['init', '-y'], 60_000);
+        const made = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
+        expect(made.type ?? 'commonjs', 'npm init -y makes a CommonJS project').toBe('commonjs');
         const needs = [...exampleNeeds(pkg), ...tools].map((name) => {
           const version = lockedVersion(name);
           if (!version) throw new Error(`package-lock.json has no version of ${name}`);
           return `${name}@${version}`;
         });
         const ownTarballs = withWorkspaceDeps(pkg).map((p) => tarballs.get(p.name) as string);
-        const run = (cmd: string, args: string[], timeoutMs: number) =>
-          mustRun(cmd, args, { cwd: project, env, timeoutMs });
 
         await run(
           'npm',
@@ -198,25 +205,18 @@ describe.runIf(process.env.TREE_TESTS === '1')('packed packages in a fresh proje
           pkg.manifest.version,
         );
 
-        writeFileSync(join(project, 'example.ts'), example.code);
-        writeFileSync(
-          join(project, 'tsconfig.json'),
-          JSON.stringify({
-            compilerOptions: {
-              target: 'es2023',
-              module: 'nodenext',
-              moduleResolution: 'nodenext',
-              strict: true,
-              noEmit: true,
-              skipLibCheck: true,
-              types: ['node'],
-            },
-            include: ['example.ts'],
-          }),
+        // ... TypeScript's own defaults from `tsc --init` (strict, exactOptionalPropertyTypes,
+        // noUncheckedIndexedAccess, verbatimModuleSyntax), with Node's types ...
+        const tsc = join(project, 'node_modules/.bin/tsc');
+        await run(tsc, ['--init', '--types', 'node'], 60_000);
+        expect(readFileSync(join(project, 'tsconfig.json'), 'utf8')).toMatch(
+          /"exactOptionalPropertyTypes": true/,
         );
-        await run(join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], 2 * 60_000);
+        // ... and the example as an ES module file, typechecked, then run.
+        writeFileSync(join(project, 'example.mts'), example.code);
+        await run(tsc, ['--noEmit'], 2 * 60_000);
 
-        const ran = await run(join(project, 'node_modules/.bin/tsx'), ['example.ts'], 60_000);
+        const ran = await run(join(project, 'node_modules/.bin/tsx'), ['example.mts'], 60_000);
         expect(
           missingOutput(example.output, ran.stdout),
           `lines the README promises but the example did not print; it printed:\n${ran.output}`,
@@ -226,4 +226,32 @@ describe.runIf(process.env.TREE_TESTS === '1')('packed packages in a fresh proje
       }
     },
   );
+
+  // What each README says about copying the folder instead, done for the smallest package (the
+  // steps are the same for every one; each install costs a minute).
+  it('a copied package folder builds on its own, with tsconfig.base.json two folders up', {
+    timeout: 10 * 60_000,
+  }, async () => {
+    const pkg = packages.find((p) => p.name.endsWith('/problem'));
+    if (!pkg) throw new Error('no packages/problem');
+    const work = mkdtempSync(join(tmpdir(), 'travel-copy-'));
+    try {
+      cpSync(join(repoRoot, 'tsconfig.base.json'), join(work, 'tsconfig.base.json'));
+      const dir = join(work, 'vendor', 'problem');
+      cpSync(pkg.dir, dir, {
+        recursive: true,
+        filter: (from) =>
+          !/(^|[/\\])(node_modules|dist|\.turbo)([/\\]|$)/.test(relative(pkg.dir, from)),
+      });
+      const devTools = ['typescript', '@types/node'].map((n) => `${n}@${lockedVersion(n)}`);
+      const run = (args: string[]) =>
+        mustRun('npm', args, { cwd: dir, env, timeoutMs: 5 * 60_000 });
+      await run(['install', '--prefer-offline', '--no-audit', '--no-fund']);
+      await run(['install', '-D', '--prefer-offline', '--no-audit', '--no-fund', ...devTools]);
+      await run(['run', 'build']);
+      expect(existsSync(join(dir, 'dist/index.d.ts'))).toBe(true);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
 });
