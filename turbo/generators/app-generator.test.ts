@@ -2,7 +2,12 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { readApp } from '@micro-app/readiness-tool/apps';
-import { checkChartValues, checkLoadThresholds } from '@micro-app/readiness-tool/asset-checks';
+import {
+  checkChartValues,
+  checkLoadThresholds,
+  checkSlo,
+} from '@micro-app/readiness-tool/asset-checks';
+import { checkOperations } from '@micro-app/readiness-tool/operations-checks';
 import {
   checkCatalog,
   checkContractTests,
@@ -15,14 +20,17 @@ import Handlebars from 'handlebars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
+  ALERTMANAGER_FILE,
   APP_DEPENDENCIES,
   APP_DEV_DEPENDENCIES,
   type AppAnswers,
   appPackageJson,
+  BLACKBOX_FILE,
   dependencyRanges,
   GeneratorError,
   nameProblem,
   type PlannedFile,
+  PROBES_FILE,
   PROMPT_ORDER,
   parseGenAppArgs,
   planApp,
@@ -70,6 +78,7 @@ function miniRepo(): string {
   }
   copy('apps/where2eat/Dockerfile');
   copy('apps/where2eat/src/config.ts');
+  for (const shared of [ALERTMANAGER_FILE, PROBES_FILE, BLACKBOX_FILE]) copy(shared);
   copy(TEMPLATES_DIR);
   copy(TEMPLATE_APP_DIR);
   return dir;
@@ -303,6 +312,11 @@ describe('rendered app', () => {
   beforeAll(() => {
     files = planApp(root, templateData(root, answers), render);
     dest = mkdtempSync(join(tmpdir(), 'gen-app-'));
+    // The shared files the app joins are rewritten in place, so they exist first.
+    for (const shared of [ALERTMANAGER_FILE, PROBES_FILE, BLACKBOX_FILE]) {
+      mkdirSync(dirname(join(dest, shared)), { recursive: true });
+      cpSync(join(root, shared), join(dest, shared));
+    }
     writePlan(dest, files);
     // What the readiness gate reads besides the app: the chart.
     cpSync(join(repoRoot, 'infra/helm/micro-app'), join(dest, 'infra/helm/micro-app'), {
@@ -314,7 +328,19 @@ describe('rendered app', () => {
   it('plans the app, its chart values and nothing else', () => {
     const paths = files.map((f) => f.path);
     expect(paths.filter((p) => !p.startsWith('apps/lunch-poll/'))).toEqual([
+      'infra/helm/micro-app/files/lunch-poll-slo-rules.yaml',
       'infra/helm/values/lunch-poll.yaml',
+      'infra/observability/alertmanager/alertmanager.yml',
+      'infra/observability/grafana/lunch-poll.json',
+      'infra/observability/prometheus/lunch-poll-slo-rules.test.yaml',
+      'infra/observability/prometheus/lunch-poll-slo-rules.yaml',
+      'infra/observability/synthetic/blackbox.yml',
+      'infra/observability/synthetic/prometheus-scrape.yml',
+    ]);
+    expect(files.filter((f) => f.edit).map((f) => f.path)).toEqual([
+      ALERTMANAGER_FILE,
+      BLACKBOX_FILE,
+      PROBES_FILE,
     ]);
     for (const expected of [
       'package.json',
@@ -345,7 +371,11 @@ describe('rendered app', () => {
   });
 
   it('leaves no template syntax and writes free text unescaped', () => {
-    for (const f of files) expect(f.content, f.path).not.toMatch(/\{\{|\}\}|&amp;|&#x/);
+    // Prometheus and Grafana keep their own {{ }} templating in the operations files.
+    const ops = (path: string) => /^infra\/(observability|helm\/micro-app\/files)\//.test(path);
+    for (const f of files.filter((f) => !ops(f.path))) {
+      expect(f.content, f.path).not.toMatch(/\{\{|\}\}|&amp;|&#x/);
+    }
     expect(file('apps/lunch-poll/src/openapi.ts')).toContain(
       "description: 'Polls & votes: where to eat (today)'",
     );
@@ -384,6 +414,67 @@ describe('rendered app', () => {
       templateData(repoRoot, answers),
     );
     expect(renderTemplateText(own, templateData(repoRoot, answers))).toBe(expected);
+  });
+
+  it('gives the app its own SLO rules, alerts and dashboard, in the repository and the chart', () => {
+    const rules = file('infra/observability/prometheus/lunch-poll-slo-rules.yaml');
+    expect(file('infra/helm/micro-app/files/lunch-poll-slo-rules.yaml')).toBe(rules);
+    expect(rules).toContain('service_name="lunch-poll"');
+    expect(rules).toContain('alert: LunchPollAvailabilityFastBurn');
+    expect(rules).toContain('runbook_url: apps/lunch-poll/docs/runbook.md#alerts');
+    expect(rules).not.toMatch(/where2eat|app-template|AppTemplate/i);
+    expect(file('infra/observability/prometheus/lunch-poll-slo-rules.test.yaml')).toContain(
+      '  - lunch-poll-slo-rules.yaml',
+    );
+    expect(JSON.parse(file('infra/observability/grafana/lunch-poll.json'))).toMatchObject({
+      uid: 'lunch-poll-red-slo',
+    });
+    expect(parse(file('infra/helm/values/lunch-poll.yaml'))).toMatchObject({
+      metrics: { prometheusRule: { rulesFile: 'files/lunch-poll-slo-rules.yaml' } },
+    });
+  });
+
+  it('routes its alerts to its own receivers, ahead of the platform catch-all', () => {
+    const before = parse(readFileSync(join(root, ALERTMANAGER_FILE), 'utf8'));
+    const after = parse(file(ALERTMANAGER_FILE));
+    const routes = after.route.routes as Array<{ matchers: string[]; receiver: string }>;
+    const at = routes.findIndex((r) => r.matchers.includes('service_name="lunch-poll"'));
+    expect(at).toBe(before.route.routes.length - 1);
+    expect(routes[at]).toMatchObject({
+      receiver: 'lunch-poll-tickets',
+      routes: [
+        { matchers: ['severity="page"'], receiver: 'lunch-poll-pager' },
+        { matchers: ['severity="ticket"'], receiver: 'lunch-poll-tickets' },
+      ],
+    });
+    expect(routes.at(-1)).toEqual(before.route.routes.at(-1));
+    const names = (after.receivers as Array<{ name: string }>).map((r) => r.name);
+    expect(names).toEqual([
+      ...before.receivers.map((r: { name: string }) => r.name),
+      'lunch-poll-pager',
+      'lunch-poll-tickets',
+    ]);
+    // Comments survive the rewrite.
+    expect(file(ALERTMANAGER_FILE)).toContain('# Causes silence their symptoms');
+  });
+
+  it('probes it from outside with a readiness module of its own', () => {
+    const probes = parse(file(PROBES_FILE)).scrape_configs as Array<Record<string, unknown>>;
+    const job = probes.find((j) => j.job_name === 'lunch-poll-synthetic');
+    expect(job).toMatchObject({
+      metrics_path: '/probe',
+      static_configs: [
+        {
+          targets: ['https://lunch-poll.example.com/health/ready'],
+          labels: { module: 'lunch_poll_ready', service_name: 'lunch-poll' },
+        },
+      ],
+    });
+    expect(job?.relabel_configs).toEqual(probes[0]?.relabel_configs);
+    expect(parse(file(BLACKBOX_FILE)).modules.lunch_poll_ready).toMatchObject({
+      prober: 'http',
+      http: { valid_status_codes: [200], fail_if_body_not_matches_regexp: ['"status":\\s*"pass"'] },
+    });
   });
 
   it('gives the app a development port no other app, the IdP or the template uses', () => {
@@ -456,7 +547,7 @@ describe('rendered app', () => {
     expect(file('apps/lunch-poll/drizzle/0000_init.sql')).toMatch(/CREATE TABLE "notes"/);
   });
 
-  it('passes the readiness gates a new app can pass; the runbook stays red until filled', () => {
+  it('passes every static readiness gate as generated: SLO, alerts routed and probed, runbook', () => {
     const app = readApp(dest, 'lunch-poll');
     const results = [
       checkCatalog(app),
@@ -465,9 +556,11 @@ describe('rendered app', () => {
       checkContractTests(app),
       checkLoadThresholds(app),
       checkChartValues(app, dest),
+      checkSlo(app, dest),
+      checkOperations(app, dest),
+      checkRunbook(app),
     ];
     expect(results.filter((r) => !r.pass)).toEqual([]);
-    expect(checkRunbook(app)).toMatchObject({ pass: false, reason: /still marked TODO/ });
   });
 
   it('refuses to overwrite anything, before writing', () => {
@@ -511,7 +604,7 @@ describe('the generator action', () => {
       install: false,
     });
     expect(message).toMatch(
-      /^wrote \d+ files to apps\/tea-time and infra\/helm\/values\/tea-time\.yaml$/,
+      /^wrote \d+ files: apps\/tea-time, its chart values and its operations files in infra\/$/,
     );
     const catalog = parse(
       readFileSync(join(actionRoot, 'apps/tea-time/catalog-info.yaml'), 'utf8'),

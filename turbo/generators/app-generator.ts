@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isMap, isSeq, parseDocument } from 'yaml';
 
 // The logic of `npm run gen:app`: answers, their validation, the versions read from the
 // workspace, and the files rendered from ./templates. No turbo or plop here: config.ts wires this
@@ -461,6 +462,8 @@ export type Render = (template: string, data: TemplateData) => string;
 export interface PlannedFile {
   path: string;
   content: string;
+  /** A shared file the app joins (alert routes, probes): rewritten, never created. */
+  edit?: boolean;
 }
 
 /** The chart values template (Handlebars). */
@@ -529,10 +532,22 @@ export function planApp(root: string, data: TemplateData, render: Render): Plann
   const app = join(root, TEMPLATE_APP_DIR);
   for (const file of listTemplates(app)) {
     if (file === 'package.json') continue;
-    files.push({
-      path: posix.join(`apps/${data.name}`, renderTemplateText(file, data)),
-      content: renderTemplateText(readFileSync(join(app, file), 'utf8'), data),
-    });
+    const content = renderTemplateText(readFileSync(join(app, file), 'utf8'), data);
+    const name = renderTemplateText(posix.basename(file), data);
+    if (file.startsWith('ops/')) {
+      // The app's SLO rules, their tests and its dashboard join the repository's; the chart
+      // ships the rules too (helm reads only files inside the chart).
+      if (name.endsWith('.json')) {
+        files.push({ path: `infra/observability/grafana/${name}`, content });
+      } else {
+        files.push({ path: `infra/observability/prometheus/${name}`, content });
+        if (!name.endsWith('.test.yaml')) {
+          files.push({ path: `infra/helm/micro-app/files/${name}`, content });
+        }
+      }
+      continue;
+    }
+    files.push({ path: posix.join(`apps/${data.name}`, renderTemplateText(file, data)), content });
   }
   const helm = join(root, TEMPLATES_DIR, 'helm');
   for (const template of listTemplates(helm)) {
@@ -542,7 +557,123 @@ export function planApp(root: string, data: TemplateData, render: Render): Plann
     });
   }
   files.push({ path: `apps/${data.name}/package.json`, content: appPackageJson(root, data) });
+  files.push(...planSharedEdits(root, data));
   return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+export const ALERTMANAGER_FILE = 'infra/observability/alertmanager/alertmanager.yml';
+export const PROBES_FILE = 'infra/observability/synthetic/prometheus-scrape.yml';
+export const BLACKBOX_FILE = 'infra/observability/synthetic/blackbox.yml';
+
+/**
+ * The shared operations files the new app joins, rewritten with its entries (comments and
+ * order kept): an Alertmanager route for its `service_name` with a pager and a ticket receiver
+ * (placeholders, like where2eat's), before the catch-all that pages the platform team; and a
+ * synthetic readiness probe of its public address, with its blackbox module. Files the
+ * repository does not have are left alone.
+ */
+export function planSharedEdits(root: string, data: TemplateData): PlannedFile[] {
+  const edits: PlannedFile[] = [];
+  const edit = (path: string, change: (doc: ReturnType<typeof parseDocument>) => void) => {
+    const full = join(root, path);
+    if (!existsSync(full)) return;
+    const doc = parseDocument(readFileSync(full, 'utf8'));
+    change(doc);
+    edits.push({ path, content: doc.toString({ lineWidth: 0 }), edit: true });
+  };
+  const { name } = data;
+  const matcher = `service_name="${name}"`;
+
+  edit(ALERTMANAGER_FILE, (doc) => {
+    const routes = doc.getIn(['route', 'routes']);
+    const receivers = doc.get('receivers');
+    if (!isSeq(routes) || !isSeq(receivers)) {
+      throw new GeneratorError(
+        `${ALERTMANAGER_FILE} has no route.routes or receivers list`,
+        'NOT_A_WORKSPACE',
+      );
+    }
+    const matchersOf = (r: unknown): string[] =>
+      isMap(r) ? ((r.toJSON() as { matchers?: string[] }).matchers ?? []) : [];
+    const claimed = routes.items.some((r) =>
+      matchersOf(r).some((m) => m.replace(/\s/g, '') === matcher),
+    );
+    if (claimed) {
+      throw new GeneratorError(`${ALERTMANAGER_FILE} already routes ${matcher}`, 'TARGET_EXISTS');
+    }
+    const route = doc.createNode({
+      matchers: [matcher],
+      receiver: `${name}-tickets`,
+      routes: [
+        {
+          matchers: ['severity="page"'],
+          receiver: `${name}-pager`,
+          group_wait: '10s',
+          repeat_interval: '1h',
+        },
+        { matchers: ['severity="ticket"'], receiver: `${name}-tickets`, repeat_interval: '24h' },
+      ],
+    });
+    // Before the first route that matches any service (the platform's catch-all pages).
+    const catchAll = routes.items.findIndex(
+      (r) => !matchersOf(r).some((m) => m.includes('service_name=')),
+    );
+    routes.items.splice(catchAll < 0 ? routes.items.length : catchAll, 0, route);
+    for (const kind of ['pager', 'tickets'] as const) {
+      receivers.items.push(
+        doc.createNode({
+          name: `${name}-${kind}`,
+          webhook_configs: [
+            {
+              url: `https://alerts.example.invalid/${name}/${kind === 'pager' ? 'page' : 'ticket'}`,
+              send_resolved: true,
+            },
+          ],
+        }),
+      );
+    }
+  });
+
+  const module = `${name.replaceAll('-', '_')}_ready`;
+  edit(BLACKBOX_FILE, (doc) => {
+    const modules = doc.get('modules');
+    if (!isMap(modules))
+      throw new GeneratorError(`${BLACKBOX_FILE} has no modules`, 'NOT_A_WORKSPACE');
+    modules.set(
+      module,
+      doc.createNode({
+        prober: 'http',
+        timeout: '5s',
+        http: {
+          method: 'GET',
+          valid_status_codes: [200],
+          fail_if_body_not_matches_regexp: ['"status":\\s*"pass"'],
+        },
+      }),
+    );
+  });
+
+  edit(PROBES_FILE, (doc) => {
+    const jobs = doc.get('scrape_configs');
+    if (!isSeq(jobs) || !isMap(jobs.items[0])) {
+      throw new GeneratorError(`${PROBES_FILE} has no scrape_configs`, 'NOT_A_WORKSPACE');
+    }
+    // The same relabelling as the first job: the exporter probes the target URL.
+    const first = jobs.items[0].toJSON() as Record<string, unknown>;
+    jobs.items.push(
+      doc.createNode({
+        ...first,
+        job_name: `${name}-synthetic`,
+        static_configs: [
+          {
+            targets: [`https://${name}.example.com/health/ready`],
+            labels: { module, service_name: name },
+          },
+        ],
+      }),
+    );
+  });
+  return edits;
 }
 
 /**
@@ -551,9 +682,13 @@ export function planApp(root: string, data: TemplateData, render: Render): Plann
  * @throws {GeneratorError} `TARGET_EXISTS` naming the first file that exists, before writing any
  */
 export function writePlan(root: string, files: readonly PlannedFile[]): void {
-  const existing = files.find((f) => existsSync(join(root, f.path)));
+  const existing = files.find((f) => !f.edit && existsSync(join(root, f.path)));
   if (existing) {
     throw new GeneratorError(`${existing.path} already exists; nothing written`, 'TARGET_EXISTS');
+  }
+  const missing = files.find((f) => f.edit && !existsSync(join(root, f.path)));
+  if (missing) {
+    throw new GeneratorError(`${missing.path} is gone; nothing written`, 'TARGET_EXISTS');
   }
   for (const file of files) {
     const path = join(root, file.path);

@@ -109,7 +109,7 @@ export default function generator(plop: PlopTypes.NodePlopAPI): void {
           plop.renderString(template, data),
         );
         writePlan(root, planned);
-        return `wrote ${planned.length} files to apps/${app.name} and infra/helm/values/${app.name}.yaml`;
+        return `wrote ${planned.length} files: apps/${app.name}, its chart values and its operations files in infra/`;
       },
       function formatApp() {
         // Lines that hold the app's name are as long as the name: let the formatter settle them.

@@ -57,7 +57,7 @@ function printNextSteps(name: string, installed: boolean): void {
   ];
   const width = Math.max(...next.map(([left]) => left.length));
   process.stdout.write(
-    `\nCreated apps/${name} (${pkg}) and infra/helm/values/${name}.yaml. Next:\n\n${next
+    `\nCreated apps/${name} (${pkg}), its chart values, SLO rules, dashboard, alert route and probe (infra/). Next:\n\n${next
       .map(([left, right]) => `  ${left.padEnd(width)}  ${right}`)
       .join('\n')}\n`,
   );
@@ -96,11 +96,9 @@ try {
 
 const status = turboGen(['--args', ...toPromptArgs(answers)]);
 if (status !== 0) {
-  const left = [`apps/${answers.name}`, `infra/helm/values/${answers.name}.yaml`].filter((p) =>
-    existsSync(join(root, p)),
-  );
+  const written = existsSync(join(root, `apps/${answers.name}`));
   fail(
-    `the generator failed (see its output above)${left.length > 0 ? `; remove ${left.join(' and ')} before trying again` : ''}`,
+    `the generator failed (see its output above)${written ? `; remove apps/${answers.name} and what it added under infra/ (git status lists it; git checkout -- infra restores the shared files) before trying again` : ''}`,
     status,
   );
 }

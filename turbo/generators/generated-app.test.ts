@@ -2,6 +2,7 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { systemBinary } from '@micro-app/ci-tools/system-binaries';
 import { childEnv, copyProject, mustRun, runCommand } from '@micro-app/rename-tool/tree';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -144,14 +145,13 @@ describe.runIf(TREE_TESTS)('npm run gen:app in a copy of the repository', () => 
   );
 
   it(
-    'starts and passes the readiness gates a new app can pass; the runbook is to fill',
+    'starts and passes every readiness gate as generated',
     async () => {
       const result = await run(
         'npx',
         ['tsx', 'tooling/readiness/src/run.ts', '--app', NAME, '--format', 'json'],
         5 * MINUTE,
       );
-      // A prototype's red gates are warnings: the scorecard exits 0.
       expect(result.status, result.output).toBe(0);
       const report = JSON.parse(result.stdout) as {
         apps: Array<{
@@ -172,10 +172,44 @@ describe.runIf(TREE_TESTS)('npm run gen:app in a copy of the repository', () => 
         'chart-values': 'pass',
         secrets: 'pass',
         catalog: 'pass',
-        runbook: 'warning',
+        runbook: 'pass',
+        slo: 'pass',
+        'api-contract': 'pass',
+        operations: 'pass',
       });
-      expect(checks.find((c) => c.id === 'runbook')?.reason).toMatch(/TODO/);
+      expect(checks.filter((c) => c.status !== 'pass')).toEqual([]);
     },
     6 * MINUTE,
+  );
+
+  const promtool = systemBinary('promtool');
+  const amtool = systemBinary('amtool');
+  it.skipIf(promtool.skipReason ?? amtool.skipReason)(
+    "has alert rules promtool passes and an Alertmanager config amtool routes to the app's team",
+    async () => {
+      const tested = await runCommand(
+        promtool.path ?? 'promtool',
+        ['test', 'rules', `${NAME}-slo-rules.test.yaml`],
+        { cwd: inCopy('infra/observability/prometheus'), env, timeoutMs: MINUTE },
+      );
+      expect(tested.status, tested.output).toBe(0);
+      const config = inCopy('infra/observability/alertmanager/alertmanager.yml');
+      const checked = await run(amtool.path ?? 'amtool', ['check-config', config], MINUTE);
+      expect(checked.status, checked.output).toBe(0);
+      const routed = await run(
+        amtool.path ?? 'amtool',
+        [
+          'config',
+          'routes',
+          'test',
+          `--config.file=${config}`,
+          'severity=page',
+          `service_name=${NAME}`,
+        ],
+        MINUTE,
+      );
+      expect(routed.stdout.trim(), routed.output).toBe(`${NAME}-pager`);
+    },
+    3 * MINUTE,
   );
 });

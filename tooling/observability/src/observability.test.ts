@@ -260,3 +260,67 @@ describe('Grafana dashboard', () => {
     ).toEqual(['http_server_request_duration_seconds_count', 'slo:error_budget:ratio']);
   });
 });
+
+// The app template's own rules, tests and dashboard (templates/app-template/ops): gen:app writes
+// them for every new app with its name, so they are checked here as they stand.
+describe('the SLO rules and dashboard of the app template', () => {
+  const ops = join(dirname(fileURLToPath(import.meta.url)), '../../../templates/app-template/ops');
+  const template = parse(
+    readFileSync(join(ops, 'app-template-slo-rules.yaml'), 'utf8'),
+  ) as RulesFile;
+  const templateRules = template.groups.flatMap((group) => group.rules);
+  const templateAlerts = templateRules.filter((rule) => rule.alert !== undefined);
+
+  it.skipIf(promtoolBinary.skipReason)('passes promtool check rules and its unit tests', () => {
+    const run = (...args: string[]) => {
+      const result = spawnSync(promtoolBinary.path ?? 'promtool', args, {
+        cwd: ops,
+        encoding: 'utf8',
+      });
+      return { status: result.status, output: `${result.stdout}${result.stderr}` };
+    };
+    const check = run('check', 'rules', 'app-template-slo-rules.yaml');
+    expect(check.status, check.output).toBe(0);
+    const tests = run('test', 'rules', 'app-template-slo-rules.test.yaml');
+    expect(tests.status, tests.output).toBe(0);
+  });
+
+  it('names, labels and links every alert for the app alone', () => {
+    expect(templateAlerts.map((a) => a.alert).sort()).toEqual([
+      'AppTemplateAvailabilityFastBurn',
+      'AppTemplateAvailabilitySlowBurn',
+      'AppTemplateMetricsAbsent',
+      'AppTemplateScrapeFailing',
+      'AppTemplateSyntheticProbeFailing',
+    ]);
+    for (const alert of templateAlerts) {
+      expect(alert.annotations?.runbook_url, alert.alert).toBe(
+        'apps/app-template/docs/runbook.md#alerts',
+      );
+      expect(JSON.stringify(alert), alert.alert).not.toContain('where2eat');
+      expect(alert.labels?.severity, alert.alert).toMatch(/^(page|ticket)$/);
+    }
+    for (const rule of templateRules) {
+      if (rule.expr.includes('service_name='))
+        expect(rule.expr).toContain('service_name="app-template"');
+    }
+  });
+
+  it('has a dashboard that queries only what the rules record or read', () => {
+    const board = JSON.parse(readFileSync(join(ops, 'app-template.json'), 'utf8')) as {
+      uid: string;
+      panels: Array<{ id: number; targets?: Array<{ expr: string }> }>;
+    };
+    expect(board.uid).toBe('app-template-red-slo');
+    const ids = board.panels.map((panel) => panel.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const known = new Set([
+      ...templateRules.flatMap((rule) => (rule.record ? [rule.record] : [])),
+      ...templateRules.flatMap((rule) => metricNames(rule.expr)),
+    ]);
+    const queries = board.panels.flatMap((panel) => panel.targets ?? []).map((t) => t.expr);
+    const used = new Set(queries.flatMap(metricNames));
+    expect([...used].filter((name) => !known.has(name))).toEqual([]);
+    expect(queries.join('\n')).toContain('slo="app-template-availability"');
+  });
+});
