@@ -4,7 +4,12 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevIdp, startDevIdp } from './dev-idp.js';
 import { DevIdpError } from './errors.js';
-import { SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET, WEB_CLIENT_ID } from './users.js';
+import {
+  SERVICE_CLIENT_ID,
+  SERVICE_CLIENT_SECRET,
+  WEB_CLIENT_ID,
+  WEB_CLIENT_SECRET,
+} from './users.js';
 
 let idp: DevIdp;
 
@@ -241,7 +246,8 @@ describe('dev IdP browser sign-in', () => {
 
     const verifier = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
-    const redirectUri = 'http://localhost:3000/auth/callback';
+    // Registered for port 3000; a loopback redirect matches on any port the app runs on.
+    const redirectUri = 'http://localhost:3457/auth/callback';
     const authorize = new URL('/auth', idp.issuer);
     authorize.search = new URLSearchParams({
       client_id: WEB_CLIENT_ID,
@@ -284,13 +290,19 @@ describe('dev IdP browser sign-in', () => {
     const code = callback.searchParams.get('code') as string;
     expect(code).toEqual(expect.any(String));
 
-    const { status, body } = await postForm(idp.tokenEndpoint, {
-      grant_type: 'authorization_code',
-      client_id: WEB_CLIENT_ID,
-      code,
-      redirect_uri: redirectUri,
-      code_verifier: verifier,
-    });
+    const { status, body } = await postForm(
+      idp.tokenEndpoint,
+      {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri,
+        code_verifier: verifier,
+      },
+      // A confidential client (the app's backend-for-frontend): its secret, and PKCE as well.
+      {
+        Authorization: `Basic ${Buffer.from(`${WEB_CLIENT_ID}:${WEB_CLIENT_SECRET}`).toString('base64')}`,
+      },
+    );
     expect(status).toBe(200);
     expect(body.id_token).toEqual(expect.any(String));
     const { call } = service();

@@ -32,9 +32,24 @@ export function resourceIndicatorFor(audience: string): string {
   return URL.parse(audience) ? audience : `urn:${audience}`;
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether every redirect URI is plain-HTTP loopback (then any port of it matches). */
+function loopbackOnly(uris: readonly string[]): boolean {
+  return (
+    uris.length > 0 &&
+    uris.every((uri) => {
+      const url = URL.parse(uri);
+      return url?.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+    })
+  );
+}
+
 function clientMetadata(client: DevClient): ClientMetadata {
   const isCode = client.grantTypes.includes('authorization_code');
   return {
+    // oidc-provider matches loopback redirect URIs of native clients on any port (RFC 8252 §7.3).
+    ...(isCode && loopbackOnly(client.redirectUris ?? []) ? { application_type: 'native' } : {}),
     client_id: client.clientId,
     ...(client.clientSecret
       ? { client_secret: client.clientSecret }

@@ -27,7 +27,11 @@ export interface DevClient {
   roles?: string[];
   /** Tenant put in client-credentials tokens as the `tenant` claim. */
   tenant?: string;
-  /** Redirect URIs (authorization-code clients only). */
+  /**
+   * Redirect URIs (authorization-code clients only). An `http://localhost` or `http://127.0.0.1`
+   * URI matches that URI on any port (RFC 8252 loopback redirects), so the app may run on
+   * whatever port it picks.
+   */
   redirectUris?: string[];
 }
 
@@ -78,12 +82,18 @@ export const DEV_CLI_CLIENT_ID = 'dev-cli';
 export const SERVICE_CLIENT_ID = 'where2eat-service';
 /** Dev-only secret of {@link SERVICE_CLIENT_ID}. Never use it outside local development. */
 export const SERVICE_CLIENT_SECRET = 'where2eat-service-dev-secret';
-/** Browser client for the authorization-code flow with PKCE. */
+/**
+ * where2eat's web UI: a backend-for-frontend, so a confidential client (its secret stays on the
+ * server) using the authorization-code flow with PKCE.
+ */
 export const WEB_CLIENT_ID = 'where2eat-web';
+/** Dev-only secret of {@link WEB_CLIENT_ID}. Never use it outside local development. */
+export const WEB_CLIENT_SECRET = 'where2eat-web-dev-secret';
 
 /**
  * The clients registered when none are given: `dev-cli` and `where2eat-web` get every
- * where2eat scope, `where2eat-service` the read scopes only.
+ * where2eat scope, `where2eat-service` the read scopes only. `where2eat-web` redirects to
+ * `/auth/callback` on localhost or 127.0.0.1, any port.
  */
 export const DEFAULT_CLIENTS: readonly DevClient[] = Object.freeze([
   { clientId: DEV_CLI_CLIENT_ID, grantTypes: ['password'], scopes: [...WHERE2EAT_SCOPES] },
@@ -97,6 +107,7 @@ export const DEFAULT_CLIENTS: readonly DevClient[] = Object.freeze([
   },
   {
     clientId: WEB_CLIENT_ID,
+    clientSecret: WEB_CLIENT_SECRET,
     grantTypes: ['authorization_code', 'refresh_token'],
     scopes: [...WHERE2EAT_SCOPES],
     redirectUris: ['http://localhost:3000/auth/callback', 'http://127.0.0.1:3000/auth/callback'],

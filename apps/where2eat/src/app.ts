@@ -18,6 +18,7 @@ import type { AppDatabase, AppEnv, Caller } from './http/types.js';
 import { openApiConfig } from './openapi.js';
 import type { Restaurant } from './restaurants/provider.js';
 import { groupRoutes } from './routes/groups.js';
+import { inviteRoutes } from './routes/invites.js';
 import { meRoutes } from './routes/me.js';
 import {
   CuisineListSchema,
@@ -170,6 +171,7 @@ export function createApp(deps: AppDeps) {
             : {}),
         }),
       );
+      app.route('/v1', inviteRoutes());
       app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', bearerAuthScheme);
       for (const [name, header] of Object.entries(HEADER_COMPONENTS)) {
         app.openAPIRegistry.registerComponent('headers', name, header);

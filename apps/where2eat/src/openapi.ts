@@ -27,6 +27,11 @@ export function openApiConfig(version: string) {
         name: 'groups',
         description: 'Groups of one tenant, their members, preferences and recommendation.',
       },
+      {
+        name: 'invites',
+        description:
+          'Invite links: capability tokens that let a signed-in user of the tenant join one group.',
+      },
       { name: 'me', description: "The caller's own data: its erasure." },
     ],
   };

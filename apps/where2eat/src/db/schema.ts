@@ -46,6 +46,48 @@ export const members = pgTable(
   ],
 );
 
+/**
+ * Invite links: a random capability token (only its SHA-256 is stored) that lets a signed-in
+ * user of the group's tenant join one group until it expires or its owner revokes it.
+ */
+export const groupInvites = pgTable(
+  'group_invites',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdBy: text('created_by').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('group_invites_token_idx').on(t.tokenHash),
+    index('group_invites_group_idx').on(t.groupId),
+    index('group_invites_expires_idx').on(t.expiresAt),
+  ],
+);
+
+/**
+ * Browser sessions of the web UI (backend-for-frontend): the cookie holds a random id, this table
+ * its SHA-256, the access token the UI calls the API with, and the session's CSRF token.
+ */
+export const webSessions = pgTable(
+  'web_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    sub: text('sub').notNull(),
+    name: text('name').notNull(),
+    accessToken: text('access_token').notNull(),
+    csrfToken: text('csrf_token').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('web_sessions_expires_idx').on(t.expiresAt)],
+);
+
 /** Responses of POSTs sent with an `Idempotency-Key`, replayed on retries. */
 export const idempotencyKeys = pgTable(
   'idempotency_keys',

@@ -1,11 +1,20 @@
-import { and, asc, desc, eq, gte, inArray, lt, notExists, sql } from 'drizzle-orm';
-import { groups, idempotencyKeys, members } from '../db/schema.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, notExists, sql } from 'drizzle-orm';
+import { groupInvites, groups, idempotencyKeys, members } from '../db/schema.js';
 import type { Cuisine } from '../domain/cuisines.js';
 import type { AppDatabase, Caller } from '../http/types.js';
 
 export type GroupRow = typeof groups.$inferSelect;
 export type MemberRow = typeof members.$inferSelect;
 export type GroupWithMembers = GroupRow & { members: MemberRow[] };
+export type InviteRow = Omit<typeof groupInvites.$inferSelect, 'tokenHash'>;
+
+/** The SHA-256 of an invite token, as stored: a leaked table does not hand out invites. */
+export const hashInviteToken = (token: string) =>
+  createHash('sha256').update(token, 'utf8').digest('base64url');
+
+/** A new invite token: 32 random bytes, URL-safe (43 characters). */
+export const newInviteToken = () => randomBytes(32).toString('base64url');
 
 /** The groups and members one caller may touch: every statement filters by the caller's tenant. */
 export interface GroupRepository {
@@ -34,6 +43,23 @@ export interface GroupRepository {
    * the responses stored for their Idempotency-Keys.
    */
   eraseCaller(): Promise<ErasureCounts>;
+  /**
+   * A new invite link token for a group of the caller's tenant, valid until `expiresAt`; the
+   * token itself is returned once and never stored. `undefined` when the group is not the tenant's.
+   */
+  createInvite(
+    groupId: string,
+    expiresAt: Date,
+  ): Promise<{ invite: InviteRow; token: string } | undefined>;
+  /** The group's invites that can still be used (not expired, not revoked), newest first. */
+  listInvites(groupId: string): Promise<InviteRow[]>;
+  /** Whether a usable invite of a group of the caller's tenant was revoked. */
+  revokeInvite(groupId: string, inviteId: string): Promise<boolean>;
+  /**
+   * The group a usable invite token admits the caller to: `undefined` when the token is unknown,
+   * expired, revoked, or for a group of another tenant (all alike, so a guess learns nothing).
+   */
+  findInvitedGroup(token: string): Promise<GroupRow | undefined>;
 }
 
 /** What {@link GroupRepository.eraseCaller} deleted. */
@@ -86,6 +112,21 @@ export function groupRepository(db: AppDatabase, caller: Caller): GroupRepositor
   /** `members.group_id in (select id from groups where id = $1 and tenant_id = $2)` */
   const inTenantGroup = (groupId: string) =>
     inArray(members.groupId, db.select({ id: groups.id }).from(groups).where(ofTenant(groupId)));
+
+  const inviteColumns = {
+    id: groupInvites.id,
+    groupId: groupInvites.groupId,
+    createdBy: groupInvites.createdBy,
+    expiresAt: groupInvites.expiresAt,
+    revokedAt: groupInvites.revokedAt,
+    createdAt: groupInvites.createdAt,
+  };
+  const usable = () => and(isNull(groupInvites.revokedAt), gt(groupInvites.expiresAt, new Date()));
+  const inTenantGroupInvites = (groupId: string) =>
+    inArray(
+      groupInvites.groupId,
+      db.select({ id: groups.id }).from(groups).where(ofTenant(groupId)),
+    );
 
   return {
     async create(name) {
@@ -183,6 +224,61 @@ export function groupRepository(db: AppDatabase, caller: Caller): GroupRepositor
           idempotencyKeys: keys.length,
         };
       });
+    },
+
+    async createInvite(groupId, expiresAt) {
+      const token = newInviteToken();
+      const [invite] = await db
+        .insert(groupInvites)
+        .select(
+          db
+            .select({
+              id: sql<string>`gen_random_uuid()`.as('id'),
+              groupId: groups.id,
+              tokenHash: sql<string>`${hashInviteToken(token)}::text`.as('token_hash'),
+              createdBy: sql<string>`${caller.sub}::text`.as('created_by'),
+              expiresAt: sql<Date>`${expiresAt.toISOString()}::timestamptz`.as('expires_at'),
+              revokedAt: sql<Date | null>`null::timestamptz`.as('revoked_at'),
+              createdAt: sql<Date>`now()`.as('created_at'),
+            })
+            .from(groups)
+            .where(ofTenant(groupId)),
+        )
+        .returning(inviteColumns);
+      return invite ? { invite, token } : undefined;
+    },
+
+    listInvites(groupId) {
+      return db
+        .select(inviteColumns)
+        .from(groupInvites)
+        .where(and(inTenantGroupInvites(groupId), usable()))
+        .orderBy(desc(groupInvites.createdAt), asc(groupInvites.id));
+    },
+
+    async revokeInvite(groupId, inviteId) {
+      const revoked = await db
+        .update(groupInvites)
+        .set({ revokedAt: new Date() })
+        .where(and(inTenantGroupInvites(groupId), eq(groupInvites.id, inviteId), usable()))
+        .returning({ id: groupInvites.id });
+      return revoked.length > 0;
+    },
+
+    async findInvitedGroup(token) {
+      const [row] = await db
+        .select({ group: groups })
+        .from(groupInvites)
+        .innerJoin(groups, eq(groups.id, groupInvites.groupId))
+        .where(
+          and(
+            eq(groupInvites.tokenHash, hashInviteToken(token)),
+            eq(groups.tenantId, caller.tenant),
+            usable(),
+          ),
+        )
+        .limit(1);
+      return row?.group;
     },
 
     async setPreferences(groupId, memberId, preferences) {

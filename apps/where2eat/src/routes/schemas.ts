@@ -342,3 +342,64 @@ export const idempotencyHeader = z.object({
 export const CuisineListSchema = z
   .object({ items: z.array(CuisineSchema).max(CUISINES.length) })
   .openapi('CuisineList');
+
+/** Longest an invite link may stay valid, in hours (30 days). */
+export const INVITE_HOURS_MAX = 720;
+/** Length of an invite token: 32 random bytes, base64url. */
+export const INVITE_TOKEN_LENGTH = 43;
+/** Most usable invites a group lists. */
+export const INVITES_MAX = 100;
+
+export const InviteIdParams = GroupIdParams.extend({
+  inviteId: uuid().openapi({
+    param: { name: 'inviteId', in: 'path' },
+    description: 'The invite id.',
+  }),
+});
+
+export const CreateInviteBody = z
+  .strictObject({
+    expiresInHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(INVITE_HOURS_MAX)
+      .default(72)
+      .openapi({ format: 'int32', description: 'How long the link stays valid. Default: 72.' }),
+  })
+  .openapi('CreateInvite');
+
+export const InviteSchema = z
+  .object({
+    id: uuid(),
+    groupId: uuid(),
+    createdBy: out(SUBJECT_MAX),
+    expiresAt: timestamp(),
+    createdAt: timestamp(),
+  })
+  .openapi('Invite');
+
+export const CreatedInviteSchema = InviteSchema.extend({
+  token: out(INVITE_TOKEN_LENGTH).openapi({
+    description:
+      "The capability token of the link, shown only in this answer (the app stores its hash). Anyone signed in to the group's tenant who holds it can join until it expires or is revoked.",
+  }),
+}).openapi('CreatedInvite');
+
+export const InviteListSchema = z
+  .object({ items: z.array(InviteSchema).max(INVITES_MAX) })
+  .openapi('InviteList');
+
+export const AcceptInviteBody = z
+  .strictObject({
+    token: text()
+      .min(1)
+      .max(INVITE_TOKEN_LENGTH)
+      .openapi({ description: 'The token of the invite link.' }),
+    name: name.openapi({ example: 'Bob', description: 'The name the caller joins under.' }),
+  })
+  .openapi('AcceptInvite');
+
+export const AcceptedInviteSchema = z
+  .object({ groupId: uuid(), member: MemberSchema })
+  .openapi('AcceptedInvite');

@@ -33,6 +33,7 @@ describe('scopes', () => {
   let t: TestApp;
   let groupId: string;
   let memberId: string;
+  let invite: { id: string; token: string };
   const tokens: Record<'readOnly' | 'noResourceScope' | 'full', string> = {
     readOnly: '',
     noResourceScope: '',
@@ -57,6 +58,19 @@ describe('scopes', () => {
       method: 'PUT',
       path: `/v1/groups/${groupId}/members/${memberId}/preferences`,
       body: { likes: ['thai'], vetoes: [] },
+      scope: 'groups:write',
+    },
+    { method: 'GET', path: `/v1/groups/${groupId}/invites`, scope: 'groups:read' },
+    { method: 'POST', path: `/v1/groups/${groupId}/invites`, body: {}, scope: 'groups:write' },
+    {
+      method: 'POST',
+      path: '/v1/invites/accept',
+      body: { token: invite.token, name: 'Alice' },
+      scope: 'groups:write',
+    },
+    {
+      method: 'DELETE',
+      path: `/v1/groups/${groupId}/invites/${invite.id}`,
       scope: 'groups:write',
     },
     {
@@ -87,6 +101,9 @@ describe('scopes', () => {
       jsonRequest('POST', { name: 'Guest', userSub: null }),
     );
     memberId = (await readJson(member)).id;
+    invite = await readJson(
+      await t.request(`/v1/groups/${groupId}/invites`, jsonRequest('POST', {})),
+    );
     tokens.readOnly = await t.idp.getUserToken('alice', { scope: 'cuisines:read groups:read' });
     tokens.noResourceScope = await t.idp.getUserToken('alice', { scope: 'openid' });
     tokens.full = await t.idp.getUserToken('alice', { scope: Object.keys(API_SCOPES).join(' ') });
@@ -96,7 +113,7 @@ describe('scopes', () => {
   it('answers a read-only token with 403 insufficient_scope on every write route and writes nothing', async () => {
     const before = await rowCounts(t);
     const writes = operations().filter((op) => op.scope === 'groups:write');
-    expect(writes).toHaveLength(7);
+    expect(writes).toHaveLength(10);
     for (const call of writes) {
       const res = await send(call, tokens.readOnly);
       expect(res.status, `${call.method} ${call.path}`).toBe(403);
@@ -152,7 +169,10 @@ describe('scopes', () => {
       }
     }
     const templated = (p: string) =>
-      p.replace(groupId, '{groupId}').replace(memberId, '{memberId}');
+      p
+        .replace(groupId, '{groupId}')
+        .replace(memberId, '{memberId}')
+        .replace(invite.id, '{inviteId}');
     const expected = Object.fromEntries(
       operations().map((op) => [
         `${op.method} ${templated(op.path)}`,
