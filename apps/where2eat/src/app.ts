@@ -30,6 +30,8 @@ import {
 } from './routes/schemas.js';
 import { bearerAuthScheme, scoped } from './routes/scopes.js';
 import { MIGRATIONS_FOLDER } from './runtime.js';
+import type { WebSignIn } from './web/oidc.js';
+import { webRoutes } from './web/routes.js';
 
 export type AuthSettings = ServiceAuthSettings;
 
@@ -58,6 +60,16 @@ export interface AppDeps {
   restaurants?: Outbound<Cuisine, Restaurant[]> | undefined;
   /** Deliberate 500s and latency on /v1 (drills and tests only; off when unset). */
   faultInjection?: FaultInjectionOptions | undefined;
+  /** The web UI (`/app`, `/join`, `/auth`); without it `/` is the landing page only. */
+  web?: WebSettings | undefined;
+}
+
+/** How the web UI signs people in and how long its sessions last (see `webRoutes`). */
+export interface WebSettings {
+  signIn: WebSignIn;
+  /** The origin browsers use (`PUBLIC_URL`); unset: each request's own origin (development). */
+  publicUrl?: string | undefined;
+  sessionTtlMs: number;
 }
 
 /**
@@ -172,6 +184,18 @@ export function createApp(deps: AppDeps) {
         }),
       );
       app.route('/v1', inviteRoutes());
+      // The web UI calls this same app's API in-process, with the session's access token.
+      app.route(
+        '/',
+        webRoutes({
+          db,
+          logger,
+          signIn: deps.web?.signIn,
+          publicUrl: deps.web?.publicUrl,
+          sessionTtlMs: deps.web?.sessionTtlMs ?? 28_800_000,
+          api: (request) => app.fetch(request),
+        }),
+      );
       app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', bearerAuthScheme);
       for (const [name, header] of Object.entries(HEADER_COMPONENTS)) {
         app.openAPIRegistry.registerComponent('headers', name, header);

@@ -41,6 +41,12 @@ const schema = z
     RESTAURANTS_CACHE_TTL_SECONDS: envInt(1, 86_400).default(600),
     RESTAURANTS_BUDGET_PER_TENANT_PER_DAY: envInt(0, 100_000_000).default(1_000),
 
+    // The web UI (a backend-for-frontend: authorization code + PKCE with the AUTH_ISSUER).
+    PUBLIC_URL: httpUrl.optional(),
+    OIDC_CLIENT_ID: z.string().min(1).default('where2eat-web'),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    WEB_SESSION_TTL_SECONDS: envInt(300, 604_800).default(28_800),
+
     // Fault injection on /v1 (the canary drill's broken canary); refused in production.
     FAULT_INJECTION_ERROR_RATE: z.coerce.number().min(0).max(1).optional(),
     FAULT_INJECTION_LATENCY_MS: envInt(0, 60_000).optional(),
@@ -53,6 +59,30 @@ const schema = z
           code: 'custom',
           path: [name],
           message: 'is refused in production (fault injection is for drills and tests)',
+        });
+      }
+    }
+    if (env.PUBLIC_URL !== undefined) {
+      const url = new URL(env.PUBLIC_URL);
+      if (url.pathname !== '/' || url.search || url.hash) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['PUBLIC_URL'],
+          message: 'must be an origin without path, query or fragment (https://where2eat.example.com)',
+        });
+      }
+      if (env.NODE_ENV === 'production' && url.protocol !== 'https:') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['PUBLIC_URL'],
+          message: 'must be https in production (the session cookie is Secure)',
+        });
+      }
+      if (env.NODE_ENV === 'production' && !env.OIDC_CLIENT_SECRET) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['OIDC_CLIENT_SECRET'],
+          message: 'is required in production when PUBLIC_URL turns the web UI on',
         });
       }
     }
@@ -73,6 +103,12 @@ const schema = z
   })
   .transform((env) => ({
     ...resolveServiceEnv(env),
+    // The dev IdP's secret for its where2eat-web client, outside production only.
+    OIDC_CLIENT_SECRET:
+      env.OIDC_CLIENT_SECRET ??
+      (env.NODE_ENV === 'production' ? undefined : 'where2eat-web-dev-secret'),
+    // Production serves the web UI only where PUBLIC_URL says where it lives.
+    WEB_UI: env.NODE_ENV !== 'production' || env.PUBLIC_URL !== undefined,
     // Development gets the made-up provider; production none until one is configured.
     RESTAURANTS_PROVIDER:
       env.RESTAURANTS_PROVIDER ?? (env.NODE_ENV === 'production' ? 'none' : 'fake'),

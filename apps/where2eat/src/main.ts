@@ -11,6 +11,8 @@ import {
   restaurantSuggestions,
 } from './restaurants/provider.js';
 import { appVersion, loadConfigOrExit, MIGRATIONS_FOLDER } from './runtime.js';
+import { webSignIn } from './web/oidc.js';
+import { pruneWebState } from './web/sessions.js';
 
 const config = loadConfigOrExit();
 const logger = createServiceLogger('where2eat', config);
@@ -64,6 +66,19 @@ await runService({
         errorRate: config.FAULT_INJECTION_ERROR_RATE,
         latencyMs: config.FAULT_INJECTION_LATENCY_MS,
       },
+      web:
+        config.WEB_UI && config.OIDC_CLIENT_SECRET
+          ? {
+              signIn: webSignIn({
+                issuer: settings.auth.issuer,
+                clientId: config.OIDC_CLIENT_ID,
+                clientSecret: config.OIDC_CLIENT_SECRET,
+                scope: 'openid profile cuisines:read groups:read groups:write',
+              }),
+              publicUrl: config.PUBLIC_URL,
+              sessionTtlMs: config.WEB_SESSION_TTL_SECONDS * 1000,
+            }
+          : undefined,
     }),
   // Expired Idempotency-Keys, and groups inactive beyond DATA_RETENTION_DAYS (docs/data.md), are
   // deleted on every instance in turn; deleting twice is harmless.
@@ -89,6 +104,14 @@ await runService({
         if (deleted > 0) {
           logger.info({ deleted, event: 'retention.groups_deleted' }, 'inactive groups deleted');
         }
+      },
+    },
+    {
+      name: 'pruning web sessions and invites',
+      intervalMs: config.IDEMPOTENCY_PRUNE_INTERVAL_MS,
+      run: async ({ database }) => {
+        const deleted = await pruneWebState(database.db);
+        if (deleted > 0) logger.info({ deleted }, 'expired web sessions and invites pruned');
       },
     },
   ],

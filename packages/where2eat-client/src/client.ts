@@ -1,9 +1,12 @@
 import { codeForStatus, Where2eatClientError } from './errors.js';
 import type {
+  AcceptedInvite,
   CallOptions,
+  CreatedInvite,
   Cuisine,
   Group,
   GroupList,
+  Invite,
   Member,
   Problem,
   Recommendation,
@@ -293,6 +296,56 @@ export function createWhere2eatClient(options: Where2eatClientOptions): Where2ea
         { method: 'GET', path: `${groupPath(groupId)}/recommendation`, signal: options.signal },
         'json',
       )) as Recommendation;
+    },
+
+    async createInvite(groupId, input = {}, options = {}) {
+      return (await request(
+        {
+          method: 'POST',
+          path: `${groupPath(groupId)}/invites`,
+          body: input.expiresInHours === undefined ? {} : { expiresInHours: input.expiresInHours },
+          signal: options.signal,
+        },
+        'json',
+      )) as CreatedInvite;
+    },
+
+    async listInvites(groupId, options = {}) {
+      const body = (await request(
+        { method: 'GET', path: `${groupPath(groupId)}/invites`, signal: options.signal },
+        'json',
+      )) as { items?: unknown };
+      if (!Array.isArray(body.items)) {
+        throw new Where2eatClientError(
+          'invalid_response',
+          'GET /v1/groups/{groupId}/invites answered without an items array',
+          { status: 200 },
+        );
+      }
+      return body.items as Invite[];
+    },
+
+    async revokeInvite(groupId, inviteId, options = {}) {
+      await request(
+        {
+          method: 'DELETE',
+          path: `${groupPath(groupId)}/invites/${segment(inviteId, 'inviteId')}`,
+          signal: options.signal,
+        },
+        'empty',
+      );
+    },
+
+    async acceptInvite(input, options = {}) {
+      return (await request(
+        {
+          method: 'POST',
+          path: '/v1/invites/accept',
+          body: { token: input.token, name: input.name },
+          signal: options.signal,
+        },
+        'json',
+      )) as AcceptedInvite;
     },
   };
 }

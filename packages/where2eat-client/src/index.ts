@@ -2,15 +2,20 @@ export { createWhere2eatClient, DEFAULT_TIMEOUT_MS } from './client.js';
 export type { Where2eatClientErrorCode, Where2eatClientErrorInit } from './errors.js';
 export { Where2eatClientError } from './errors.js';
 export type {
+  AcceptedInvite,
+  AcceptInviteInput,
   AddMemberInput,
   CallOptions,
+  CreatedInvite,
   CreateGroupInput,
+  CreateInviteInput,
   CreateOptions,
   Cuisine,
   FieldError,
   Group,
   GroupList,
   GroupSummary,
+  Invite,
   ListGroupsInput,
   Member,
   PreferencesInput,

@@ -117,6 +117,43 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
+/** An invite link of a group, without its token (`GET /v1/groups/{groupId}/invites`). */
+export interface Invite {
+  id: string;
+  groupId: string;
+  /** Subject of the owner who made it. */
+  createdBy: string;
+  /** RFC 3339; the link stops working then. */
+  expiresAt: string;
+  createdAt: string;
+}
+
+/** A new invite with its token: the only answer that carries it. */
+export interface CreatedInvite extends Invite {
+  /** The capability the link carries (43 URL-safe characters). */
+  token: string;
+}
+
+/** What {@link Where2eatClient.acceptInvite} answers: the group joined and the caller's membership. */
+export interface AcceptedInvite {
+  groupId: string;
+  member: Member;
+}
+
+/** Body of {@link Where2eatClient.createInvite}. */
+export interface CreateInviteInput {
+  /** 1 to 720. Server default: 72. */
+  expiresInHours?: number;
+}
+
+/** Body of {@link Where2eatClient.acceptInvite}. */
+export interface AcceptInviteInput {
+  /** The token of the invite link. */
+  token: string;
+  /** The name the caller joins under: 1 to 80 characters after trimming. */
+  name: string;
+}
+
 /** Body of {@link Where2eatClient.createGroup}. */
 export interface CreateGroupInput {
   /** 1 to 80 characters after trimming. */
@@ -207,4 +244,19 @@ export interface Where2eatClient {
   ): Promise<Member>;
   /** `GET /v1/groups/{groupId}/recommendation`: the pick and the full ranking. */
   getRecommendation(groupId: string, options?: CallOptions): Promise<Recommendation>;
+  /** `POST /v1/groups/{groupId}/invites`: a new invite link token (owner only). */
+  createInvite(
+    groupId: string,
+    input?: CreateInviteInput,
+    options?: CallOptions,
+  ): Promise<CreatedInvite>;
+  /** `GET /v1/groups/{groupId}/invites`: the usable invites, newest first (owner only). */
+  listInvites(groupId: string, options?: CallOptions): Promise<Invite[]>;
+  /** `DELETE /v1/groups/{groupId}/invites/{inviteId}`: revokes an invite link (owner only). */
+  revokeInvite(groupId: string, inviteId: string, options?: CallOptions): Promise<void>;
+  /**
+   * `POST /v1/invites/accept`: joins the invite's group as the caller (or answers the existing
+   * membership). An unknown, expired, revoked or other tenant's token fails with code `not_found`.
+   */
+  acceptInvite(input: AcceptInviteInput, options?: CallOptions): Promise<AcceptedInvite>;
 }

@@ -32,6 +32,9 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const agree: [
   Same<handWritten.Group, Schemas['Group']>,
   Same<handWritten.Member, Schemas['Member']>,
+  Same<handWritten.Invite, Schemas['Invite']>,
+  Same<handWritten.CreatedInvite, Schemas['CreatedInvite']>,
+  Same<handWritten.AcceptedInvite, Schemas['AcceptedInvite']>,
   Same<handWritten.Recommendation, Schemas['Recommendation']>,
   Same<handWritten.Cuisine, Schemas['Cuisine']>,
 ] = [true, true, true, true];

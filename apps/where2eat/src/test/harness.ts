@@ -1,10 +1,16 @@
-import { type DevIdpOptions, startDevIdp } from '@micro-app/dev-idp';
+import {
+  type DevIdpOptions,
+  startDevIdp,
+  WEB_CLIENT_ID,
+  WEB_CLIENT_SECRET,
+} from '@micro-app/dev-idp';
 import { createTestService } from '@micro-app/service/testing';
 import { type AppDeps, type AuthSettings, createApp } from '../app.js';
 import * as schema from '../db/schema.js';
 import { flagRegistry } from '../flags.js';
 import type { RateLimitSettings } from '../http/limits.js';
 import { MIGRATIONS_FOLDER } from '../runtime.js';
+import { webSignIn } from '../web/oidc.js';
 
 /** Seeded dev-idp users: alice (acme, member), bob (acme, admin), carol (globex, member). */
 export type TestUser = 'alice' | 'bob' | 'carol';
@@ -18,6 +24,8 @@ export interface TestAppOptions {
   idp?: DevIdpOptions;
   /** Auth settings besides the dev IdP's issuer, audience and JWKS URL (e.g. `maxTokenAgeSeconds`). */
   auth?: Partial<AuthSettings>;
+  /** Serve the web UI, signing in at the test's dev IdP with its `where2eat-web` client. */
+  web?: boolean;
 }
 
 /**
@@ -54,6 +62,19 @@ export async function createTestApp(options: TestAppOptions = {}) {
         requestTimeoutMs: 5_000,
         exposeInternalErrors: false,
         version: 'test',
+        ...(options.web
+          ? {
+              web: {
+                signIn: webSignIn({
+                  issuer: idp.issuer,
+                  clientId: WEB_CLIENT_ID,
+                  clientSecret: WEB_CLIENT_SECRET,
+                  scope: 'openid profile cuisines:read groups:read groups:write',
+                }),
+                sessionTtlMs: 3_600_000,
+              },
+            }
+          : {}),
         ...options.deps,
       }),
   });
