@@ -26,6 +26,8 @@ import {
   type AppAnswers,
   appPackageJson,
   BLACKBOX_FILE,
+  COMPOSE_FILE,
+  composeHostPorts,
   dependencyRanges,
   GeneratorError,
   nameProblem,
@@ -54,6 +56,8 @@ import generator from './config.js';
 // the real `npm run gen:app` in a copy of the repository and builds and tests the result.
 
 const repoRoot = resolve(import.meta.dirname, '../..');
+/** The shared files the generator rewrites in place. */
+const SHARED_FILES = [ALERTMANAGER_FILE, PROBES_FILE, BLACKBOX_FILE, COMPOSE_FILE];
 const render = (template: string, data: TemplateData) => Handlebars.compile(template)(data);
 
 /**
@@ -78,7 +82,7 @@ function miniRepo(): string {
   }
   copy('apps/where2eat/Dockerfile');
   copy('apps/where2eat/src/config.ts');
-  for (const shared of [ALERTMANAGER_FILE, PROBES_FILE, BLACKBOX_FILE]) copy(shared);
+  for (const shared of SHARED_FILES) copy(shared);
   copy(TEMPLATES_DIR);
   copy(TEMPLATE_APP_DIR);
   return dir;
@@ -313,7 +317,7 @@ describe('rendered app', () => {
     files = planApp(root, templateData(root, answers), render);
     dest = mkdtempSync(join(tmpdir(), 'gen-app-'));
     // The shared files the app joins are rewritten in place, so they exist first.
-    for (const shared of [ALERTMANAGER_FILE, PROBES_FILE, BLACKBOX_FILE]) {
+    for (const shared of SHARED_FILES) {
       mkdirSync(dirname(join(dest, shared)), { recursive: true });
       cpSync(join(root, shared), join(dest, shared));
     }
@@ -328,6 +332,7 @@ describe('rendered app', () => {
   it('plans the app, its chart values and nothing else', () => {
     const paths = files.map((f) => f.path);
     expect(paths.filter((p) => !p.startsWith('apps/lunch-poll/'))).toEqual([
+      'infra/compose/compose.yaml',
       'infra/helm/micro-app/files/lunch-poll-slo-rules.yaml',
       'infra/helm/values/lunch-poll.yaml',
       'infra/observability/alertmanager/alertmanager.yml',
@@ -338,6 +343,7 @@ describe('rendered app', () => {
       'infra/observability/synthetic/prometheus-scrape.yml',
     ]);
     expect(files.filter((f) => f.edit).map((f) => f.path)).toEqual([
+      COMPOSE_FILE,
       ALERTMANAGER_FILE,
       BLACKBOX_FILE,
       PROBES_FILE,
@@ -477,11 +483,100 @@ describe('rendered app', () => {
     });
   });
 
-  it('gives the app a development port no other app, the IdP or the template uses', () => {
+  it('joins the compose stack as where2eat does: its database, migration and service', () => {
+    type Service = Record<string, unknown> & {
+      environment?: Record<string, string>;
+      depends_on?: Record<string, { condition: string }>;
+    };
+    const before = parse(readFileSync(join(root, COMPOSE_FILE), 'utf8'), {
+      version: '1.1',
+      merge: true,
+    }) as { services: Record<string, Service> };
+    const text = file(COMPOSE_FILE);
+    const after = parse(text, { version: '1.1', merge: true }) as typeof before;
+    const { services } = after;
+    expect(Object.keys(services)).toEqual([
+      ...Object.keys(before.services),
+      'lunch-poll-db',
+      'lunch-poll-migrate',
+      'lunch-poll',
+    ]);
+    const app = services['lunch-poll'] as Service;
+    const where2eat = before.services.where2eat as Service;
+    const build = {
+      context: '../..',
+      dockerfile: 'apps/lunch-poll/Dockerfile',
+      args: { GIT_SHA: 'local' },
+    };
+    expect(app).toMatchObject({
+      image: 'micro-app/lunch-poll:local',
+      build,
+      read_only: true,
+      cap_drop: ['ALL'],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Compose's own variable syntax
+      ports: ['127.0.0.1:${LUNCH_POLL_PORT:-3002}:3000'],
+      volumes: ['dev-idp-tls:/certs:ro'],
+      healthcheck: where2eat.healthcheck,
+    });
+    // where2eat's production settings, less Unleash (it imports where2eat's flags only).
+    const { UNLEASH_URL: _, UNLEASH_API_TOKEN: __, ...shared } = where2eat.environment ?? {};
+    expect(app.environment).toEqual({
+      ...shared,
+      DATABASE_URL: 'postgres://postgres@postgres:5432/lunch_poll',
+      AUTH_AUDIENCE: 'lunch-poll',
+      OTEL_SERVICE_NAME: 'lunch-poll',
+    });
+    expect(app.depends_on).toEqual({
+      'lunch-poll-migrate': { condition: 'service_completed_successfully' },
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+      'dev-idp': { condition: 'service_healthy' },
+      'otel-collector': { condition: 'service_started' },
+    });
+    expect(services['lunch-poll-migrate']).toMatchObject({
+      image: app.image,
+      build,
+      command: ['node', 'dist/migrate.js'],
+      environment: { DATABASE_URL: app.environment?.DATABASE_URL },
+      depends_on: { 'lunch-poll-db': { condition: 'service_completed_successfully' } },
+      restart: 'no',
+    });
+    const createDb = services['lunch-poll-db'] as Service & { command: string[] };
+    expect(createDb.image).toBe(before.services.postgres?.image);
+    expect(createDb.command.at(-1)).toContain('CREATE DATABASE lunch_poll');
+    // The dev IdP issues tokens for the new audience; nothing else of the stack changes.
+    expect(services['dev-idp']?.environment?.EXTRA_AUDIENCES).toBe('lunch-poll');
+    const { EXTRA_AUDIENCES: ___, ...idp } = services['dev-idp']?.environment ?? {};
+    expect(idp).toEqual(before.services['dev-idp']?.environment);
+    for (const name of Object.keys(before.services).filter((n) => n !== 'dev-idp')) {
+      expect(services[name], name).toEqual(before.services[name]);
+    }
+    // Written as the file is: anchors, merge keys, quoted "no" (a boolean in YAML 1.1), comments.
+    expect(text).toContain('    build: &lunch-poll-build\n');
+    expect(text).toContain('    build: *lunch-poll-build\n');
+    expect(text.match(/<<: \*hardening/g)).toHaveLength(
+      (readFileSync(join(root, COMPOSE_FILE), 'utf8').match(/<<: \*hardening/g)?.length ?? 0) + 3,
+    );
+    expect(text).toContain('    restart: "no"\n');
+    expect(text).toContain(
+      '  # lunch-poll (npm run gen:app): http://localhost:3002 on the host (LUNCH_POLL_PORT)',
+    );
+    expect(text).toContain('# Local production-like stack');
+    const comments = (t: string) => t.split('\n').filter((l) => /^\s*#/.test(l));
+    const added = comments(text).filter(
+      (l) => !comments(readFileSync(join(root, COMPOSE_FILE), 'utf8')).includes(l),
+    );
+    expect(added.length).toBeGreaterThan(2);
+    expect(added.filter((l) => l.length > 100)).toEqual([]);
+  });
+
+  it('gives the app a development port no other app, the IdP, the template or the stack uses', () => {
     expect(usedDevPorts(root)).toEqual([3000]);
-    expect(file('apps/lunch-poll/src/config.ts')).toContain('port: 3001,');
-    expect(file('apps/lunch-poll/src/config.test.ts')).toContain('PORT: 3001,');
-    expect(file('apps/lunch-poll/README.md')).toContain('http://localhost:3001');
+    // 3001 is Grafana's in the compose stack.
+    expect(composeHostPorts(root)).toEqual(expect.arrayContaining([3000, 3001, 4000, 5432]));
+    expect(file('apps/lunch-poll/src/config.ts')).toContain('port: 3002,');
+    expect(file('apps/lunch-poll/src/config.test.ts')).toContain('PORT: 3002,');
+    expect(file('apps/lunch-poll/README.md')).toContain('http://localhost:3002');
     for (const f of files) expect(f.content, f.path).not.toMatch(/\b3099\b/);
     // The image listens on 3000 whatever the development default.
     expect(file('apps/lunch-poll/Dockerfile')).toMatch(/PORT=3000/);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isMap, isSeq, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
 
 // The logic of `npm run gen:app`: answers, their validation, the versions read from the
 // workspace, and the files rendered from ./templates. No turbo or plop here: config.ts wires this
@@ -226,7 +226,8 @@ export const USAGE = `Usage: npm run gen:app -- <name> [options]
 
 Creates apps/<name> (a Hono app wired to the workspace packages, with tests, a contract test,
 a k6 smoke script, Dockerfile, catalog entry and runbook stub) and infra/helm/values/<name>.yaml,
-then runs npm install to link the new workspace. Without arguments, in a terminal, it asks.
+adds it to the shared files in infra/ (alert routes, probes, the compose stack), then runs
+npm install to link the new workspace. Without arguments, in a terminal, it asks.
 
   <name>                 kebab-case, e.g. lunch-poll
   --description <text>   one sentence (default "<name>: a micro-app")
@@ -437,9 +438,35 @@ export function usedDevPorts(root: string): number[] {
   return [...new Set(ports)].sort((a, b) => a - b);
 }
 
-/** The first port from 3001 up that no app, the template or a dev service uses. */
+/**
+ * The host ports the local compose stack publishes (`${VAR:-port}` defaults and fixed ones), so
+ * an app's development port never collides with the stack running beside it (Grafana's 3001).
+ */
+export function composeHostPorts(root: string): number[] {
+  const full = join(root, COMPOSE_FILE);
+  if (!existsSync(full)) return [];
+  const stack = parseDocument(readFileSync(full, 'utf8'), { version: '1.1' }).toJS() as {
+    services?: Record<string, { ports?: unknown[] } | null>;
+  } | null;
+  const services = stack?.services;
+  const ports: number[] = [];
+  for (const service of Object.values(services ?? {})) {
+    for (const spec of service?.ports ?? []) {
+      const m = /^(?:[\d.]+:)?(?:\$\{\w+:-(\d+)\}|(\d+)):\d+/.exec(String(spec));
+      if (m) ports.push(Number(m[1] ?? m[2]));
+    }
+  }
+  return [...new Set(ports)].sort((a, b) => a - b);
+}
+
+/** The first port from 3001 up that no app, the template, a dev service or the stack uses. */
 export function freeDevPort(root: string): number {
-  const taken = new Set([...usedDevPorts(root), TEMPLATE_PORT, ...RESERVED_PORTS]);
+  const taken = new Set([
+    ...usedDevPorts(root),
+    ...composeHostPorts(root),
+    TEMPLATE_PORT,
+    ...RESERVED_PORTS,
+  ]);
   let port = 3001;
   while (taken.has(port)) port++;
   return port;
@@ -564,13 +591,15 @@ export function planApp(root: string, data: TemplateData, render: Render): Plann
 export const ALERTMANAGER_FILE = 'infra/observability/alertmanager/alertmanager.yml';
 export const PROBES_FILE = 'infra/observability/synthetic/prometheus-scrape.yml';
 export const BLACKBOX_FILE = 'infra/observability/synthetic/blackbox.yml';
+/** The local production-like stack (Compose reads YAML 1.1: `no` is a boolean there). */
+export const COMPOSE_FILE = 'infra/compose/compose.yaml';
 
 /**
  * The shared operations files the new app joins, rewritten with its entries (comments and
  * order kept): an Alertmanager route for its `service_name` with a pager and a ticket receiver
- * (placeholders, like where2eat's), before the catch-all that pages the platform team; and a
- * synthetic readiness probe of its public address, with its blackbox module. Files the
- * repository does not have are left alone.
+ * (placeholders, like where2eat's), before the catch-all that pages the platform team; a
+ * synthetic readiness probe of its public address, with its blackbox module; and its services in
+ * the local compose stack. Files the repository does not have are left alone.
  */
 export function planSharedEdits(root: string, data: TemplateData): PlannedFile[] {
   const edits: PlannedFile[] = [];
@@ -673,7 +702,239 @@ export function planSharedEdits(root: string, data: TemplateData): PlannedFile[]
       }),
     );
   });
+
+  const compose = join(root, COMPOSE_FILE);
+  if (existsSync(compose)) {
+    const doc = parseDocument(readFileSync(compose, 'utf8'), { version: '1.1' });
+    addComposeServices(doc, data);
+    edits.push({
+      path: COMPOSE_FILE,
+      content: doc.toString({ lineWidth: 0, flowCollectionPadding: false }),
+      edit: true,
+    });
+  }
   return edits;
+}
+
+/** `text` as the lines of a YAML comment indented by two, each at most 100 characters. */
+function wrapComment(text: string, width = 100 - '  # '.length): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((l) => ` ${l}`).join('\n');
+}
+
+/** What the compose stack calls a generated app's parts. */
+export function composeNames(name: string) {
+  return {
+    service: name,
+    migrate: `${name}-migrate`,
+    createDb: `${name}-db`,
+    /** Its own database in the shared PostgreSQL (drizzle keeps one migration journal per database). */
+    database: name.replaceAll('-', '_'),
+    /** The host port variable, e.g. LUNCH_POLL_PORT. */
+    portVariable: `${name.toUpperCase().replaceAll('-', '_')}_PORT`,
+  };
+}
+
+/**
+ * Adds the app to the compose stack the way where2eat is in it: its image built from its
+ * Dockerfile, a one-shot that creates its database in the shared PostgreSQL, a one-shot
+ * migration, and the app itself in production mode (read-only root, no capabilities) with
+ * Redis, the dev IdP over HTTPS (which learns its audience) and the collector, its development
+ * port published on loopback. Services the stack lacks are left out of the wiring.
+ */
+function addComposeServices(doc: Document, data: TemplateData): void {
+  const { name, port } = data;
+  const names = composeNames(name);
+  const services = doc.get('services');
+  if (!isMap(services)) {
+    throw new GeneratorError(`${COMPOSE_FILE} has no services`, 'NOT_A_WORKSPACE');
+  }
+  for (const taken of [names.service, names.migrate, names.createDb]) {
+    if (services.has(taken)) {
+      throw new GeneratorError(`${COMPOSE_FILE} already has a ${taken} service`, 'TARGET_EXISTS');
+    }
+  }
+  const plain = (doc.toJS() ?? {}) as {
+    services: Record<
+      string,
+      { image?: string; environment?: Record<string, string>; volumes?: string[] }
+    >;
+  };
+  const has = (service: string) => services.has(service);
+  const own = new Set([names.migrate, names.createDb]);
+  const hardening = doc.get('x-hardening', true);
+  const hardened = (map: YAMLMap) => {
+    if (isMap(hardening)) map.items.push(new Pair(new Scalar('<<'), doc.createAlias(hardening)));
+  };
+  const flow = (items: string[]) => {
+    const node = doc.createNode(items);
+    node.flow = true;
+    return node;
+  };
+  const quoted = (value: string) => {
+    const node = new Scalar(value);
+    node.type = Scalar.QUOTE_DOUBLE;
+    return node;
+  };
+  const dependsOn = (deps: Array<[string, string]>) =>
+    doc.createNode(
+      Object.fromEntries(
+        deps
+          .filter(([service]) => has(service) || own.has(service))
+          .map(([s, c]) => [s, { condition: c }]),
+      ),
+    );
+  const imageOf = (service: string) => plain.services[service]?.image;
+  // The image the stack builds for where2eat, renamed: micro-app/<name>:local.
+  const image = (imageOf('where2eat') ?? `${data.scope.replace(/^@/, '')}/where2eat:local`).replace(
+    /[^/:]+:([^/:]+)$/,
+    `${name}:$1`,
+  );
+  const databaseUrl = `postgres://postgres@postgres:5432/${names.database}`;
+
+  // One-shot: the app's database, created when missing (a volume made before the app existed
+  // has only the databases of its first start).
+  const createDb = new YAMLMap();
+  createDb.set('image', imageOf('postgres') ?? 'postgres');
+  hardened(createDb);
+  const exists = `SELECT 1 FROM pg_database WHERE datname = '${names.database}'`;
+  createDb.set(
+    'command',
+    doc.createNode([
+      'sh',
+      '-c',
+      `psql -h postgres -U postgres -tAc "${exists}" | grep -q 1 || psql -h postgres -U postgres -c 'CREATE DATABASE ${names.database}'`,
+    ]),
+  );
+  createDb.set('depends_on', dependsOn([['postgres', 'service_healthy']]));
+  createDb.set('restart', quoted('no'));
+
+  const migrate = new YAMLMap();
+  migrate.set('image', image);
+  const build = doc.createNode({
+    context: '../..',
+    dockerfile: `apps/${name}/Dockerfile`,
+    args: { GIT_SHA: 'local' },
+  });
+  build.anchor = `${name}-build`;
+  migrate.set('build', build);
+  hardened(migrate);
+  migrate.set('command', flow(['node', 'dist/migrate.js']));
+  migrate.set('environment', doc.createNode({ DATABASE_URL: databaseUrl }));
+  migrate.set(
+    'depends_on',
+    dependsOn([
+      [names.createDb, 'service_completed_successfully'],
+      ['postgres', 'service_healthy'],
+    ]),
+  );
+  migrate.set('restart', quoted('no'));
+
+  // The dev IdP's issuer and the certificate it serves, from its own settings.
+  const idp = plain.services['dev-idp']?.environment ?? {};
+  const tlsDir = idp.TLS_DIR;
+  const certVolume = plain.services['dev-idp']?.volumes
+    ?.map((v) => v.split(':'))
+    .find((parts) => parts[1] === tlsDir)?.[0];
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    PORT: '3000',
+    METRICS_PORT: '9464',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: databaseUrl,
+    ...(has('redis') ? { REDIS_URL: 'redis://redis:6379' } : {}),
+    ...(idp.ISSUER ? { AUTH_ISSUER: idp.ISSUER } : {}),
+    AUTH_AUDIENCE: name,
+    ...(tlsDir ? { NODE_EXTRA_CA_CERTS: `${tlsDir}/cert.pem` } : {}),
+    ...(has('otel-collector') ? { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' } : {}),
+    OTEL_SERVICE_NAME: name,
+    OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=local',
+    SHUTDOWN_DRAIN_MS: '1000',
+  };
+  const app = new YAMLMap();
+  app.set('image', image);
+  app.set('build', doc.createAlias(build));
+  hardened(app);
+  app.set('environment', doc.createNode(env));
+  if (tlsDir && certVolume) app.set('volumes', doc.createNode([`${certVolume}:${tlsDir}:ro`]));
+  app.set('ports', doc.createNode([`127.0.0.1:\${${names.portVariable}:-${port}}:3000`]));
+  app.set('stop_grace_period', '20s');
+  app.set(
+    'depends_on',
+    dependsOn([
+      [names.migrate, 'service_completed_successfully'],
+      ['postgres', 'service_healthy'],
+      ['redis', 'service_healthy'],
+      ['dev-idp', 'service_healthy'],
+      ['otel-collector', 'service_started'],
+    ]),
+  );
+  const probe = doc.createNode([
+    'CMD',
+    'node',
+    '-e',
+    "fetch('http://127.0.0.1:3000/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
+  ]);
+  const script = probe.items[3];
+  if (isScalar(script)) script.type = Scalar.QUOTE_DOUBLE;
+  app.set(
+    'healthcheck',
+    doc.createNode({
+      test: probe,
+      interval: '5s',
+      timeout: '3s',
+      retries: 12,
+      start_period: '10s',
+    }),
+  );
+
+  const first = new Scalar(names.createDb);
+  first.spaceBefore = true;
+  first.commentBefore = wrapComment(
+    `${name} (npm run gen:app): http://localhost:${port} on the host (${names.portVariable}), built ` +
+      `from apps/${name}/Dockerfile. Its own database ${names.database} in the shared PostgreSQL, ` +
+      `made by ${names.createDb} and migrated by ${names.migrate}; rate limits in the shared Redis; ` +
+      `tokens from the dev IdP (its EXTRA_AUDIENCES lists ${name}); flags from ` +
+      `apps/${name}/flags.json (Unleash imports where2eat's flags only). Its /metrics stays ` +
+      'inside the stack.',
+  );
+  services.items.push(new Pair(first, createDb));
+  for (const [key, value] of [
+    [names.migrate, migrate],
+    [names.service, app],
+  ] as const) {
+    const scalar = new Scalar(key);
+    scalar.spaceBefore = true;
+    services.items.push(new Pair(scalar, value));
+  }
+
+  // The dev IdP issues tokens for the app's audience too.
+  const idpEnv = doc.getIn(['services', 'dev-idp', 'environment']);
+  if (isMap(idpEnv)) {
+    const current = idpEnv.get('EXTRA_AUDIENCES');
+    const list = String(current ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
+    if (!list.includes(name)) list.push(name);
+    if (current === undefined) {
+      const at = idpEnv.items.findIndex((p) => isScalar(p.key) && p.key.value === 'AUDIENCE');
+      const pair = new Pair(new Scalar('EXTRA_AUDIENCES'), new Scalar(list.join(',')));
+      idpEnv.items.splice(at < 0 ? idpEnv.items.length : at + 1, 0, pair);
+    } else {
+      idpEnv.set('EXTRA_AUDIENCES', list.join(','));
+    }
+  }
 }
 
 /**

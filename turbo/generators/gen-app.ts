@@ -57,7 +57,7 @@ function printNextSteps(name: string, installed: boolean): void {
   ];
   const width = Math.max(...next.map(([left]) => left.length));
   process.stdout.write(
-    `\nCreated apps/${name} (${pkg}), its chart values, SLO rules, dashboard, alert route and probe (infra/). Next:\n\n${next
+    `\nCreated apps/${name} (${pkg}), its chart values, SLO rules, dashboard, alert route, probe and compose services (infra/). Next:\n\n${next
       .map(([left, right]) => `  ${left.padEnd(width)}  ${right}`)
       .join('\n')}\n`,
   );

@@ -6,7 +6,7 @@ import { systemBinary } from '@micro-app/ci-tools/system-binaries';
 import { childEnv, copyProject, mustRun, runCommand } from '@micro-app/rename-tool/tree';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { nameProblem, workspaceScope } from './app-generator.js';
+import { COMPOSE_FILE, composeNames, nameProblem, workspaceScope } from './app-generator.js';
 
 // `npm run gen:app` for real, in a copy of the repository (TREE_TESTS=1; CI's last step): the
 // generated app must build, typecheck, pass its tests and lint the moment it exists, and start
@@ -180,6 +180,59 @@ describe.runIf(TREE_TESTS)('npm run gen:app in a copy of the repository', () => 
       expect(checks.filter((c) => c.status !== 'pass')).toEqual([]);
     },
     6 * MINUTE,
+  );
+
+  const dockerCompose = systemBinary('docker-compose');
+  it.skipIf(dockerCompose.skipReason)(
+    'joins the compose stack: docker-compose config has its database, migration and service on its port',
+    async () => {
+      const names = composeNames(NAME);
+      const result = await run(
+        dockerCompose.path ?? 'docker-compose',
+        ['-f', inCopy(COMPOSE_FILE), 'config'],
+        2 * MINUTE,
+      );
+      expect(result.status, result.output).toBe(0);
+      type Service = {
+        build?: { context: string; dockerfile: string };
+        ports?: string[];
+        environment?: Record<string, string>;
+        depends_on?: Record<string, { condition: string }>;
+      };
+      const { services } = parse(result.stdout) as { services: Record<string, Service> };
+      const port = /\bport:\s*(\d+)/.exec(read(`apps/${NAME}/src/config.ts`))?.[1];
+      expect(port).toMatch(/^\d+$/);
+      const app = services[NAME];
+      expect(app?.ports).toEqual([`127.0.0.1:${port}:3000/tcp`]);
+      expect(app?.build).toMatchObject({ context: copy, dockerfile: `apps/${NAME}/Dockerfile` });
+      expect(existsSync(inCopy(app?.build?.dockerfile ?? 'missing'))).toBe(true);
+      expect(app?.environment).toMatchObject({
+        NODE_ENV: 'production',
+        AUTH_AUDIENCE: NAME,
+        DATABASE_URL: `postgres://postgres@postgres:5432/${names.database}`,
+      });
+      expect(app?.depends_on?.[names.migrate]).toEqual({
+        condition: 'service_completed_successfully',
+      });
+      expect(services[names.migrate]?.depends_on?.[names.createDb]).toEqual({
+        condition: 'service_completed_successfully',
+      });
+      expect(services['dev-idp']?.environment?.EXTRA_AUDIENCES?.split(',')).toContain(NAME);
+      // The compose tool's own checks (every app of the pipeline in the stack, its config
+      // accepted by its own schema) hold with the new app in the stack.
+      const tool = await runCommand(
+        'npx',
+        ['vitest', 'run', '--maxWorkers=1', '--reporter=verbose'],
+        {
+          cwd: inCopy('tooling/compose'),
+          env,
+          timeoutMs: 5 * MINUTE,
+        },
+      );
+      expect(tool.status, tool.output).toBe(0);
+      expect(tool.output).toContain(`passes ${NAME}'s own production config check`);
+    },
+    8 * MINUTE,
   );
 
   const promtool = systemBinary('promtool');

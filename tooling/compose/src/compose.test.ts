@@ -1,7 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 import { systemBinary } from '@micro-app/ci-tools/system-binaries';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,8 +26,37 @@ const dir = join(repoRoot, 'infra/compose');
 const COMPOSE_FILE = join(dir, 'compose.yaml');
 const dockerCompose = systemBinary('docker-compose');
 
-/** Every variable the file reads for a host port, with its default. */
-const PORT_VARIABLES: Record<string, { service: string; target: number; default: number }> = {
+/**
+ * The apps of the stack: every apps/<name> with a Dockerfile and chart values, the list the
+ * pipeline ships (tooling/ci/steps/apps.sh). Each has a service of its name, a one-shot
+ * `<name>-migrate`, and its own database; an app made by `npm run gen:app` also has the
+ * one-shot `<name>-db` that creates that database in the shared PostgreSQL.
+ */
+const APPS = readdirSync(join(repoRoot, 'apps'), { withFileTypes: true })
+  .filter(
+    (e) =>
+      e.isDirectory() &&
+      existsSync(join(repoRoot, 'apps', e.name, 'Dockerfile')) &&
+      existsSync(join(repoRoot, 'infra/helm/values', `${e.name}.yaml`)),
+  )
+  .map((e) => e.name)
+  .sort();
+/** The apps added after where2eat (by npm run gen:app), whose parts follow the generator's names. */
+const GENERATED = APPS.filter((app) => app !== 'where2eat');
+
+/** The development port an app's src/config.ts passes to serviceEnv(): its host port here. */
+function devPort(app: string): number {
+  const config = readFileSync(join(repoRoot, 'apps', app, 'src/config.ts'), 'utf8');
+  const port = /\bport:\s*(\d+)/.exec(config)?.[1];
+  if (!port) throw new Error(`apps/${app}/src/config.ts names no development port`);
+  return Number(port);
+}
+
+/** A generated app's host port variable, e.g. LUNCH_POLL_PORT. */
+const portVariable = (app: string) => `${app.toUpperCase().replaceAll('-', '_')}_PORT`;
+
+/** The variables of the stack itself, documented in the file header and docs/deploy.md. */
+const STACK_PORT_VARIABLES: Record<string, { service: string; target: number; default: number }> = {
   POSTGRES_PORT: { service: 'postgres', target: 5432, default: 5432 },
   REDIS_PORT: { service: 'redis', target: 6379, default: 6379 },
   UNLEASH_PORT: { service: 'unleash', target: 4242, default: 4242 },
@@ -28,6 +66,17 @@ const PORT_VARIABLES: Record<string, { service: string; target: number; default:
   COLLECTOR_PROMETHEUS_PORT: { service: 'otel-collector', target: 8889, default: 8889 },
   W2E_PORT: { service: 'where2eat', target: 3000, default: 3000 },
   W2E_METRICS_PORT: { service: 'where2eat', target: 9464, default: 9464 },
+};
+
+/** Every variable the file reads for a host port, with its default. */
+const PORT_VARIABLES = {
+  ...STACK_PORT_VARIABLES,
+  ...Object.fromEntries(
+    GENERATED.map((app) => [
+      portVariable(app),
+      { service: app, target: 3000, default: devPort(app) },
+    ]),
+  ),
 };
 
 interface Service {
@@ -86,12 +135,20 @@ describe.skipIf(dockerCompose.skipReason)(
   () => {
     const where2eat: Service = services.where2eat ?? {};
     const env = where2eat.environment ?? {};
+    const envOf = (app: string) => services[app]?.environment ?? {};
+    const postgresDb = services.postgres?.environment?.POSTGRES_DB;
+    const databaseOf = (app: string) => new URL(envOf(app).DATABASE_URL ?? '').pathname.slice(1);
 
+    /** One-shot jobs: each runs to completion, and what needs it waits for that. */
+    const oneShots = [
+      'dev-idp-tls',
+      ...APPS.map((app) => `${app}-migrate`),
+      ...GENERATED.map((app) => `${app}-db`),
+    ];
     /** Services without a healthcheck, each with the reason. */
     const noHealthcheck: Record<string, string> = {
       'otel-collector': 'distroless image: no shell or client to probe with',
-      'where2eat-migrate': 'a one-shot job; where2eat waits for it to complete',
-      'dev-idp-tls': 'a one-shot job; dev-idp waits for it to complete',
+      ...Object.fromEntries(oneShots.map((name) => [name, 'a one-shot job; others wait for it'])),
     };
 
     const work = mkdtempSync(join(tmpdir(), 'compose-test-'));
@@ -119,7 +176,8 @@ describe.skipIf(dockerCompose.skipReason)(
       expect(run.stderr).not.toBe('');
     });
 
-    it('has the production-like stack', () => {
+    it('has the production-like stack and every app the pipeline ships', () => {
+      expect(APPS).toContain('where2eat');
       expect(Object.keys(services).sort()).toEqual(
         [
           'dev-idp',
@@ -129,8 +187,8 @@ describe.skipIf(dockerCompose.skipReason)(
           'postgres',
           'redis',
           'unleash',
-          'where2eat',
-          'where2eat-migrate',
+          ...APPS.flatMap((app) => [app, `${app}-migrate`]),
+          ...GENERATED.map((app) => `${app}-db`),
         ].sort(),
       );
     });
@@ -151,9 +209,20 @@ describe.skipIf(dockerCompose.skipReason)(
       },
     );
 
+    it.each(oneShots)('%s runs once, and what needs it waits until it completed', (name) => {
+      expect(services[name]?.restart).toBe('no');
+      const waiting = Object.entries(services).filter(([, svc]) => svc.depends_on?.[name]);
+      expect(waiting.length, `nothing waits for ${name}`).toBeGreaterThan(0);
+      for (const [other, svc] of waiting) {
+        expect(svc.depends_on?.[name], other).toEqual({
+          condition: 'service_completed_successfully',
+        });
+      }
+    });
+
     it.each([
       ['dev-idp', 'https://127.0.0.1:4000/.well-known/openid-configuration'],
-      ['where2eat', 'http://127.0.0.1:3000/health/ready'],
+      ...APPS.map((app) => [app, 'http://127.0.0.1:3000/health/ready']),
     ])('%s probes itself with a node -e script that compiles and exits on r.ok', (name, url) => {
       const test = services[name]?.healthcheck?.test ?? [];
       expect(test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
@@ -182,6 +251,9 @@ describe.skipIf(dockerCompose.skipReason)(
       for (const [name, { service, target, default: port }] of Object.entries(PORT_VARIABLES)) {
         expect(published(services[service], target), name).toEqual([`127.0.0.1:${port}`]);
       }
+      // No two services take the same host port.
+      const hosts = ports.map((p) => p.split(':').slice(0, 2).join(':'));
+      expect(new Set(hosts).size).toBe(hosts.length);
     });
 
     it('moves each host port with its variable, and only that one', () => {
@@ -200,35 +272,38 @@ describe.skipIf(dockerCompose.skipReason)(
       expect(one.where2eat?.environment?.PORT).toBe('3000');
     });
 
-    it('documents every port variable in the file header and in docs/deploy.md', () => {
-      const header = readFileSync(COMPOSE_FILE, 'utf8');
+    it('documents every port variable: the stack in the file header and docs/deploy.md, each app next to its service', () => {
+      const text = readFileSync(COMPOSE_FILE, 'utf8');
       const docs = readFileSync(join(repoRoot, 'docs/deploy.md'), 'utf8');
-      const used = [...header.matchAll(/\$\{([A-Z0-9_]+):-\d+\}/g)].map((m) => m[1]);
+      const used = [...text.matchAll(/\$\{([A-Z0-9_]+):-\d+\}/g)].map((m) => m[1]);
       expect(new Set(used)).toEqual(new Set(Object.keys(PORT_VARIABLES)));
-      for (const name of Object.keys(PORT_VARIABLES)) {
-        expect(header.split('\nx-hardening')[0], name).toContain(name);
+      for (const name of Object.keys(STACK_PORT_VARIABLES)) {
+        expect(text.split('\nx-hardening')[0], name).toContain(name);
         expect(docs, name).toContain(`\`${name}\``);
+      }
+      const comments = text.split('\n').filter((line) => /^\s*#/.test(line));
+      for (const app of GENERATED) {
+        expect(comments.join('\n'), app).toContain(portVariable(app));
       }
     });
 
-    it('builds where2eat from its Dockerfile at the repository root', () => {
-      const build = where2eat.build;
+    it.each(APPS)('builds %s from its Dockerfile at the repository root', (app) => {
+      const build = services[app]?.build;
       expect(build?.context).toBe(repoRoot);
-      expect(build?.dockerfile).toBe('apps/where2eat/Dockerfile');
+      expect(build?.dockerfile).toBe(`apps/${app}/Dockerfile`);
       expect(existsSync(join(repoRoot, build?.dockerfile ?? 'missing'))).toBe(true);
-      expect(services['where2eat-migrate']?.image).toBe(where2eat.image);
-      expect(services['where2eat-migrate']?.build).toEqual(build);
+      expect(services[`${app}-migrate`]?.image).toBe(services[app]?.image);
+      expect(services[`${app}-migrate`]?.build).toEqual(build);
     });
 
-    it('sets every variable where2eat reads in production', () => {
+    it.each(APPS)('sets every variable %s reads in production', (app) => {
+      const own = envOf(app);
       for (const name of [
         'NODE_ENV',
         'PORT',
         'LOG_LEVEL',
         'DATABASE_URL',
         'REDIS_URL',
-        'UNLEASH_URL',
-        'UNLEASH_API_TOKEN',
         'AUTH_ISSUER',
         'AUTH_AUDIENCE',
         'OTEL_EXPORTER_OTLP_ENDPOINT',
@@ -236,70 +311,116 @@ describe.skipIf(dockerCompose.skipReason)(
         'METRICS_PORT',
         'SHUTDOWN_DRAIN_MS',
       ]) {
-        expect(env[name], name).toBeTruthy();
+        expect(own[name], name).toBeTruthy();
       }
-      expect(env.NODE_ENV).toBe('production');
+      expect(own.NODE_ENV).toBe('production');
+      expect(own.OTEL_SERVICE_NAME).toBe(app);
+      // where2eat's flags are the ones Unleash imports; the others read their flags.json.
+      if (app === 'where2eat') expect(own.UNLEASH_API_TOKEN).toBeTruthy();
+      else expect(own.UNLEASH_URL).toBeUndefined();
     });
 
-    it.each([
-      ['DATABASE_URL', 'postgres', '5432'],
-      ['REDIS_URL', 'redis', '6379'],
-      ['UNLEASH_URL', 'unleash', '4242'],
-      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'otel-collector', '4318'],
-      ['AUTH_ISSUER', 'dev-idp', '4000'],
-    ])('%s points at the %s service on port %s', (name, service, port) => {
-      const url = new URL(env[name] ?? '');
+    it.each(
+      APPS.flatMap((app) =>
+        (
+          [
+            ['DATABASE_URL', 'postgres', '5432'],
+            ['REDIS_URL', 'redis', '6379'],
+            ...(app === 'where2eat' ? [['UNLEASH_URL', 'unleash', '4242']] : []),
+            ['OTEL_EXPORTER_OTLP_ENDPOINT', 'otel-collector', '4318'],
+            ['AUTH_ISSUER', 'dev-idp', '4000'],
+          ] as Array<[string, string, string]>
+        ).map((row) => [app, ...row]),
+      ),
+    )('%s: %s points at the %s service on port %s', (app, name, service, port) => {
+      const url = new URL(envOf(app)[name] ?? '');
       expect(url.hostname).toBe(service);
       expect(url.port).toBe(port);
       expect(services[service]).toBeDefined();
-      expect(where2eat.depends_on?.[service]).toBeDefined();
+      expect(services[app]?.depends_on?.[service]).toBeDefined();
     });
 
-    it("passes where2eat's own production config check: an https issuer it trusts", async () => {
-      const { loadConfig } = await import('../../../apps/where2eat/src/config.js');
-      expect(() => loadConfig(env)).not.toThrow();
-      // The check this stack must pass: a plain http:// issuer is refused in production.
-      expect(() => loadConfig({ ...env, AUTH_ISSUER: 'http://dev-idp:4000' })).toThrow(
-        /AUTH_ISSUER: must be an https:\/\//,
-      );
-      // It trusts the certificate the dev IdP serves, from the volume dev-idp-tls writes.
-      const idp = services['dev-idp'] as Service;
-      const tls = services['dev-idp-tls'] as Service;
-      const certDir = idp.environment?.TLS_DIR ?? '';
-      expect(env.NODE_EXTRA_CA_CERTS).toBe(`${certDir}/cert.pem`);
-      const volumeAt = (svc: Service | undefined) =>
-        svc?.volumes?.find((v) => v.split(':')[1] === certDir)?.split(':')[0];
-      expect(volumeAt(tls)).toBe('dev-idp-tls');
-      expect(volumeAt(idp)).toBe('dev-idp-tls');
-      expect(volumeAt(where2eat)).toBe('dev-idp-tls');
-      expect(tls.command?.slice(0, 4)).toEqual(['node', 'dist/tls-cli.js', certDir, '1000:1000']);
-      expect(tls.command).toContain(new URL(env.AUTH_ISSUER ?? '').hostname);
-      expect(existsSync(join(repoRoot, 'apps/dev-idp/src/tls-cli.ts'))).toBe(true);
-      expect(idp.depends_on?.['dev-idp-tls']).toEqual({
-        condition: 'service_completed_successfully',
-      });
-    });
+    it.each(APPS)(
+      "passes %s's own production config check: an https issuer it trusts",
+      async (app) => {
+        const { loadConfig } = (await import(
+          pathToFileURL(join(repoRoot, 'apps', app, 'src/config.ts')).href
+        )) as { loadConfig: (env: Record<string, string | undefined>) => unknown };
+        const own = envOf(app);
+        expect(() => loadConfig(own)).not.toThrow();
+        // The check this stack must pass: a plain http:// issuer is refused in production.
+        expect(() => loadConfig({ ...own, AUTH_ISSUER: 'http://dev-idp:4000' })).toThrow(
+          /AUTH_ISSUER: must be an https:\/\//,
+        );
+        // It trusts the certificate the dev IdP serves, from the volume dev-idp-tls writes.
+        const idp = services['dev-idp'] as Service;
+        const tls = services['dev-idp-tls'] as Service;
+        const certDir = idp.environment?.TLS_DIR ?? '';
+        expect(own.NODE_EXTRA_CA_CERTS).toBe(`${certDir}/cert.pem`);
+        const volumeAt = (svc: Service | undefined) =>
+          svc?.volumes?.find((v) => v.split(':')[1] === certDir)?.split(':')[0];
+        expect(volumeAt(tls)).toBe('dev-idp-tls');
+        expect(volumeAt(idp)).toBe('dev-idp-tls');
+        expect(volumeAt(services[app])).toBe('dev-idp-tls');
+        expect(tls.command?.slice(0, 4)).toEqual(['node', 'dist/tls-cli.js', certDir, '1000:1000']);
+        expect(tls.command).toContain(new URL(own.AUTH_ISSUER ?? '').hostname);
+        expect(existsSync(join(repoRoot, 'apps/dev-idp/src/tls-cli.ts'))).toBe(true);
+        expect(idp.depends_on?.['dev-idp-tls']).toEqual({
+          condition: 'service_completed_successfully',
+        });
+      },
+    );
 
-    it('gives where2eat the issuer the dev OpenID provider signs with', () => {
+    it.each(APPS)('has the dev OpenID provider sign tokens for %s', (app) => {
       const idp = services['dev-idp']?.environment ?? {};
-      expect(idp.ISSUER).toBe(env.AUTH_ISSUER);
-      expect(idp.PORT).toBe(new URL(env.AUTH_ISSUER ?? '').port);
-      expect(idp.AUDIENCE).toBe(env.AUTH_AUDIENCE);
+      const own = envOf(app);
+      expect(idp.ISSUER).toBe(own.AUTH_ISSUER);
+      expect(idp.PORT).toBe(new URL(own.AUTH_ISSUER ?? '').port);
+      const audiences = [idp.AUDIENCE, ...(idp.EXTRA_AUDIENCES ?? '').split(',')].map((a) =>
+        a?.trim(),
+      );
+      expect(audiences).toContain(own.AUTH_AUDIENCE);
+      if (app === 'where2eat') expect(idp.AUDIENCE).toBe(env.AUTH_AUDIENCE);
     });
 
-    it('runs the image migration entry point with only DATABASE_URL, before where2eat starts', () => {
-      const migrate = services['where2eat-migrate'] as Service;
-      expect(migrate.command).toEqual(['node', 'dist/migrate.js']);
-      expect(migrate.environment).toEqual({ DATABASE_URL: env.DATABASE_URL });
-      expect(migrate.restart).toBe('no');
-      expect(migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
-      expect(where2eat.depends_on?.['where2eat-migrate']).toEqual({
+    it.each(APPS)(
+      'runs the image migration of %s with only DATABASE_URL, before the app starts',
+      (app) => {
+        const migrate = services[`${app}-migrate`] as Service;
+        expect(migrate.command).toEqual(['node', 'dist/migrate.js']);
+        expect(migrate.environment).toEqual({ DATABASE_URL: envOf(app).DATABASE_URL });
+        expect(migrate.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
+        expect(services[app]?.depends_on?.[`${app}-migrate`]).toEqual({
+          condition: 'service_completed_successfully',
+        });
+      },
+    );
+
+    it.each(APPS)('gives %s a database of its own, created before it migrates', (app) => {
+      const database = databaseOf(app);
+      expect(database).not.toBe('');
+      const others = APPS.filter((other) => other !== app).map(databaseOf);
+      expect(others, 'drizzle keeps one migration journal per database').not.toContain(database);
+      expect(database).not.toBe('unleash');
+      if (database === postgresDb) return; // made by the postgres image on its first start
+      const createDb = services[`${app}-db`] as Service;
+      expect(createDb.image).toBe(services.postgres?.image);
+      const script = createDb.command?.at(-1) ?? '';
+      // Only when missing: a volume from before the app existed has the other databases only.
+      expect(script).toContain(`datname = '${database}'`);
+      expect(script).toContain(`CREATE DATABASE ${database}`);
+      expect(createDb.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+      expect(services[`${app}-migrate`]?.depends_on?.[`${app}-db`]).toEqual({
         condition: 'service_completed_successfully',
       });
     });
 
-    it('runs where2eat and the migration as in Kubernetes: read-only root, no capabilities', () => {
-      for (const name of ['where2eat', 'where2eat-migrate', 'dev-idp']) {
+    it('runs the apps and their one-shots as in Kubernetes: read-only root, no capabilities', () => {
+      for (const name of [
+        ...APPS.flatMap((app) => [app, `${app}-migrate`]),
+        ...GENERATED.map((app) => `${app}-db`),
+        'dev-idp',
+      ]) {
         expect(services[name]?.read_only, name).toBe(true);
         expect(services[name]?.cap_drop, name).toEqual(['ALL']);
       }
