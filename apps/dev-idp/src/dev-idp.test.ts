@@ -265,6 +265,10 @@ describe('dev IdP browser sign-in', () => {
     expect(loginPage.status).toBe(200);
     const html = await loginPage.text();
     expect(html).toContain('Dev IdP sign-in');
+    // Browsers apply form-action to the redirects after the post: the client's origin is allowed.
+    expect(loginPage.headers.get('content-security-policy')).toContain(
+      "form-action 'self' http://localhost:3457;",
+    );
     const action = /action="([^"]+)"/.exec(html)?.[1] as string;
 
     const rejected = await request(action, {

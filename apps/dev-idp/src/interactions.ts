@@ -46,11 +46,18 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <p><a href="/interaction/${escapeHtml(uid)}/abort">Cancel</a></p></body></html>`;
 }
 
-function send(res: ServerResponse, status: number, html: string): void {
+/**
+ * The page's CSP. Chromium applies `form-action` to the redirects after a form post too, and the
+ * login form ends at the client's redirect URI, so that origin (checked by the provider when the
+ * interaction began) is allowed besides 'self'.
+ */
+function send(res: ServerResponse, status: number, html: string, redirectUri?: unknown): void {
+  const target = typeof redirectUri === 'string' ? URL.parse(redirectUri)?.origin : undefined;
+  const formAction = target && target !== 'null' ? `'self' ${target}` : "'self'";
   res.writeHead(status, {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
-    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
   });
   res.end(html);
 }
@@ -84,7 +91,12 @@ export async function handleInteraction(
     const username = form.get('username') ?? '';
     const user = users.find((u) => u.username === username);
     if (user === undefined || (user.password ?? user.username) !== form.get('password')) {
-      send(res, 401, loginPage(uid, users, clientId, 'Unknown user or wrong password.'));
+      send(
+        res,
+        401,
+        loginPage(uid, users, clientId, 'Unknown user or wrong password.'),
+        details.params.redirect_uri,
+      );
       return true;
     }
     await provider.interactionFinished(
@@ -96,7 +108,7 @@ export async function handleInteraction(
     return true;
   }
   if (details.prompt.name === 'login') {
-    send(res, 200, loginPage(uid, users, clientId));
+    send(res, 200, loginPage(uid, users, clientId), details.params.redirect_uri);
     return true;
   }
   if (details.prompt.name === 'consent') {

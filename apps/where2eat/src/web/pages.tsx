@@ -31,6 +31,7 @@ export function Layout(props: { title: string; viewer?: Viewer | undefined; chil
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · where2eat`}</title>
         <link rel="stylesheet" href="/assets/app.css" />
+        <link rel="icon" href="/assets/icon.svg" type="image/svg+xml" />
       </head>
       <body>
         <header>

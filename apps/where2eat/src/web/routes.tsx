@@ -61,6 +61,9 @@ const cookieOptions = (maxAgeSeconds: number) =>
     maxAge: maxAgeSeconds,
   }) as const;
 
+const ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="15" fill="#0b57d0"/><path d="M10 8v7a3 3 0 0 0 2 3v7h2v-7a3 3 0 0 0 2-3V8h-1.5v6h-1V8h-1v6h-1V8zM20 8c-1.5 0-2.5 2-2.5 5s1 4 2 4.5V25h2V8z" fill="#fff"/></svg>';
+
 /** Only what the pages use: the app's own stylesheet and forms, never a frame or a script. */
 export const WEB_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -115,7 +118,7 @@ export function webRoutes(options: WebOptions) {
   const origin = (c: Context) => options.publicUrl ?? new URL(c.req.url).origin;
 
   // Only on the UI's own paths: the router merges these into the app beside /v1 and /docs.
-  for (const path of ['/', '/assets/*', '/auth/*', '/app', '/app/*', '/join']) {
+  for (const path of ['/', '/favicon.ico', '/assets/*', '/auth/*', '/app', '/app/*', '/join']) {
     web.use(path, async (c, next) => {
       await next();
       c.header('Content-Security-Policy', WEB_CSP);
@@ -126,6 +129,12 @@ export function webRoutes(options: WebOptions) {
   web.get('/assets/app.css', (c) => {
     c.header('Cache-Control', 'public, max-age=3600');
     return c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+  });
+
+  web.get('/favicon.ico', (c) => c.redirect('/assets/icon.svg', 301));
+  web.get('/assets/icon.svg', (c) => {
+    c.header('Cache-Control', 'public, max-age=86400');
+    return c.body(ICON, 200, { 'Content-Type': 'image/svg+xml' });
   });
 
   web.get('/', (c) => c.html(<LandingPage uiEnabled={signIn !== undefined} />));
