@@ -1,7 +1,8 @@
 import { DEFAULT_USERS } from '@micro-app/dev-idp';
 import type { VerifierOptions } from '@pact-foundation/pact';
-import { groups, idempotencyKeys, members } from '../db/schema.js';
+import { groupInvites, groups, idempotencyKeys, members } from '../db/schema.js';
 import type { Cuisine } from '../domain/cuisines.js';
+import { hashInviteToken } from '../groups/repository.js';
 import type { AppDatabase, Caller } from '../http/types.js';
 
 // The data each provider state of the where2eat-client pact names. The consumer passes the ids
@@ -80,6 +81,16 @@ export function providerStates(db: AppDatabase): StateHandlers {
         userSub: CALLER.sub,
         likes: cuisines(p, 'likes'),
         vetoes: cuisines(p, 'vetoes'),
+      });
+    },
+    'the group has an invite link': async (params) => {
+      const p = params as Params;
+      await db.insert(groupInvites).values({
+        id: text(p, 'inviteId'),
+        groupId: text(p, 'groupId'),
+        tokenHash: hashInviteToken(text(p, 'token')),
+        createdBy: text(p, 'createdBy'),
+        expiresAt: new Date(Date.now() + 86_400_000),
       });
     },
     'the group has a guest member': async (params) => {

@@ -24,6 +24,8 @@ const MISSING_GROUP_ID = '0c9e6f52-7d1b-4a3e-8f20-6b5d4c3a2918';
 const MEMBER_ID = '8d7c6b5a-4e3f-4a2b-8c1d-0f9e8d7c6b5a';
 const GUEST_ID = '3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7';
 const MISSING_MEMBER_ID = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
+const INVITE_ID = '6f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f';
+const INVITE_TOKEN = 'pact-example-invite-token-0123456789abcdefg';
 
 const STATE = {
   noGroups: 'no groups exist',
@@ -32,6 +34,7 @@ const STATE = {
   otherUserOwnsGroup: "another user of the caller's tenant owns a group",
   callerIsMember: 'the caller is a member of the group',
   guestMember: 'the group has a guest member',
+  groupHasInvite: 'the group has an invite link',
 } as const;
 
 const TOKEN = 'consumer-example-token';
@@ -605,6 +608,144 @@ describe('where2eat-client ↔ where2eat contract', () => {
             reason: 'best-score',
             ranking: [{ cuisine: 'thai', score: 1, likedBy: 1 }],
             vetoed: ['french'],
+          });
+        });
+    });
+  });
+
+  describe('invites', () => {
+    const invite = () => ({
+      id: uuid(INVITE_ID),
+      groupId: uuid(GROUP_ID),
+      createdBy: string('alice'),
+      expiresAt: timestamp(),
+      createdAt: timestamp(),
+    });
+
+    it('creates an invite link token', async () => {
+      await pact
+        .addInteraction()
+        .given(STATE.callerOwnsGroup, { groupId: GROUP_ID, name: 'Friday lunch' })
+        .uponReceiving('a request to create an invite link')
+        .withRequest('POST', `/v1/groups/${GROUP_ID}/invites`, (req) =>
+          req.headers({ ...withToken, ...jsonHeaders }).jsonBody({ expiresInHours: 24 }),
+        )
+        .willRespondWith(201, (res) =>
+          res.headers(jsonHeaders).jsonBody({
+            ...invite(),
+            token: regex('^[A-Za-z0-9_-]{43}$', INVITE_TOKEN),
+          }),
+        )
+        .executeTest(async (mock) => {
+          const created = await clientFor(mock.url).createInvite(GROUP_ID, { expiresInHours: 24 });
+          expect(created).toMatchObject({ groupId: GROUP_ID, token: INVITE_TOKEN });
+        });
+    });
+
+    it("lists a group's invite links", async () => {
+      await pact
+        .addInteraction()
+        .given(STATE.callerOwnsGroup, { groupId: GROUP_ID, name: 'Friday lunch' })
+        .given(STATE.groupHasInvite, {
+          groupId: GROUP_ID,
+          inviteId: INVITE_ID,
+          token: INVITE_TOKEN,
+          createdBy: 'alice',
+        })
+        .uponReceiving("a request for a group's invite links")
+        .withRequest('GET', `/v1/groups/${GROUP_ID}/invites`, (req) => req.headers(withToken))
+        .willRespondWith(200, (res) =>
+          res.headers(jsonHeaders).jsonBody({ items: eachLike(invite()) }),
+        )
+        .executeTest(async (mock) => {
+          const invites = await clientFor(mock.url).listInvites(GROUP_ID);
+          expect(invites).toEqual([expect.objectContaining({ id: INVITE_ID, groupId: GROUP_ID })]);
+        });
+    });
+
+    it('revokes an invite link', async () => {
+      await pact
+        .addInteraction()
+        .given(STATE.callerOwnsGroup, { groupId: GROUP_ID, name: 'Friday lunch' })
+        .given(STATE.groupHasInvite, {
+          groupId: GROUP_ID,
+          inviteId: INVITE_ID,
+          token: INVITE_TOKEN,
+          createdBy: 'alice',
+        })
+        .uponReceiving('a request to revoke an invite link')
+        .withRequest('DELETE', `/v1/groups/${GROUP_ID}/invites/${INVITE_ID}`, (req) =>
+          req.headers(withToken),
+        )
+        .willRespondWith(204)
+        .executeTest(async (mock) => {
+          await expect(
+            clientFor(mock.url).revokeInvite(GROUP_ID, INVITE_ID),
+          ).resolves.toBeUndefined();
+        });
+    });
+
+    it("joins another user's group with an invite link", async () => {
+      await pact
+        .addInteraction()
+        .given(STATE.otherUserOwnsGroup, { groupId: GROUP_ID, name: 'Friday lunch' })
+        .given(STATE.groupHasInvite, {
+          groupId: GROUP_ID,
+          inviteId: INVITE_ID,
+          token: INVITE_TOKEN,
+          createdBy: 'bob',
+        })
+        .uponReceiving('a request to accept an invite link')
+        .withRequest('POST', '/v1/invites/accept', (req) =>
+          req
+            .headers({ ...withToken, ...jsonHeaders })
+            .jsonBody({ token: INVITE_TOKEN, name: 'Alice' }),
+        )
+        .willRespondWith(201, (res) =>
+          res.headers(jsonHeaders).jsonBody({
+            groupId: uuid(GROUP_ID),
+            member: {
+              id: uuid(MEMBER_ID),
+              name: string('Alice'),
+              userSub: string('alice'),
+              likes: [],
+              vetoes: [],
+            },
+          }),
+        )
+        .executeTest(async (mock) => {
+          const joined = await clientFor(mock.url).acceptInvite({
+            token: INVITE_TOKEN,
+            name: 'Alice',
+          });
+          expect(joined).toEqual({
+            groupId: GROUP_ID,
+            member: { id: MEMBER_ID, name: 'Alice', userSub: 'alice', likes: [], vetoes: [] },
+          });
+        });
+    });
+
+    it('reports an unknown invite link (404)', async () => {
+      await pact
+        .addInteraction()
+        .given(STATE.noGroups)
+        .uponReceiving('a request to accept an unknown invite link')
+        .withRequest('POST', '/v1/invites/accept', (req) =>
+          req
+            .headers({ ...withToken, ...jsonHeaders })
+            .jsonBody({ token: INVITE_TOKEN, name: 'Alice' }),
+        )
+        .willRespondWith(404, (res) =>
+          res
+            .headers(problemHeaders)
+            .jsonBody(problem('urn:problem-type:invite-not-found', 404, 'Invite not found')),
+        )
+        .executeTest(async (mock) => {
+          await expect(
+            clientFor(mock.url).acceptInvite({ token: INVITE_TOKEN, name: 'Alice' }),
+          ).rejects.toMatchObject({
+            code: 'not_found',
+            problem: { type: 'urn:problem-type:invite-not-found' },
           });
         });
     });
