@@ -14,8 +14,8 @@ import {
   validationHook,
 } from '@micro-app/server';
 import { type Logger, type TelemetryVariables, telemetryMiddleware } from '@micro-app/telemetry';
-import { Scalar } from '@scalar/hono-api-reference';
 import type { Context, Env, MiddlewareHandler } from 'hono';
+import { docsRoutes } from './docs.js';
 
 /** The request variables the skeleton sets, for an app's own `Env`. */
 export type ServiceVariables<F extends string = string> = { requestId: string } & AuthVariables &
@@ -94,9 +94,6 @@ export const mapDatabaseErrors: ErrorMapper = (err) => {
   });
 };
 
-const DOCS_CSP =
-  "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com; img-src 'self' data: https:; connect-src 'self'";
-
 const isProbe = (c: Context) => c.req.path.startsWith('/health/');
 
 /**
@@ -104,8 +101,9 @@ const isProbe = (c: Context) => c.req.path.startsWith('/health/');
  *
  * Request flow: request id → secure headers → body limit → timeout → telemetry → `/health` →
  * on the API: auth → `afterAuth` → `limits` → feature flags (and the maintenance kill switch) →
- * `beforeRoutes` → the app's routes. Then `/openapi.json`, `/docs`, and problem+json for every
- * error and unknown route.
+ * `beforeRoutes` → the app's routes. Then `/openapi.json`, `/docs` (the API reference, served
+ * with its scripts from the app itself under its own CSP), and problem+json for every error and
+ * unknown route.
  */
 export function createServiceApp<E extends Env, F extends string>(
   options: ServiceAppOptions<E, F>,
@@ -170,15 +168,7 @@ export function createServiceApp<E extends Env, F extends string>(
   options.routes(app);
 
   app.doc31('/openapi.json', options.openapi);
-  app.get(
-    '/docs',
-    async function relaxCspForDocs(c, next) {
-      await next();
-      // The reference page loads its script and styles from a CDN.
-      c.res.headers.set('Content-Security-Policy', DOCS_CSP);
-    },
-    Scalar({ url: '/openapi.json', pageTitle: `${options.name} API` }) as MiddlewareHandler,
-  );
+  docsRoutes(app, { title: `${options.name} API`, openapiPath: '/openapi.json' });
 
   app.onError(
     problemErrorHandler({

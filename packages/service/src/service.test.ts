@@ -1,16 +1,19 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { createRoute, z as openapiZ } from '@hono/zod-openapi';
 import { defineFlags } from '@micro-app/flags';
 import { HttpProblem } from '@micro-app/server';
 import type { Telemetry } from '@micro-app/telemetry';
 import { pgTable, text } from 'drizzle-orm/pg-core';
+import { Hono } from 'hono';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { DOCS_CSP, docsRoutes, scalarScriptFile } from './docs.js';
 import {
   ConfigError,
   checkServiceEnv,
@@ -310,6 +313,91 @@ describe('createServiceApp on createTestService', () => {
     };
     expect(doc.info).toEqual({ title: 'notes', version: '1.0.0' });
     expect(Object.keys(doc.paths)).toContain('/v1/notes');
+  });
+
+  it('serves the API reference page and its scripts from the app, under a CSP that allows only them', async () => {
+    const page = await service.app.request('/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toBe(DOCS_CSP);
+    expect(DOCS_CSP).toContain("script-src 'self';");
+    expect(DOCS_CSP).not.toMatch(/https?:|\*/);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    const html = await page.text();
+    expect(html).toContain('<title>notes API</title>');
+    const scripts = [...html.matchAll(/<script([^>]*)>([^<]*)<\/script>/g)];
+    expect(scripts.map(([, attributes, body]) => [attributes, body])).toEqual([
+      [expect.stringMatching(/^ src="\/docs\/scalar\.js\?v=[\w-]{12}"$/), ''],
+      [' src="/docs/init.js"', ''],
+    ]);
+
+    const configuration = JSON.parse(
+      (html.match(/<div id="app" data-configuration="([^"]+)">/)?.[1] ?? '').replaceAll(
+        '&quot;',
+        '"',
+      ),
+    );
+    expect(configuration).toMatchObject({
+      url: '/openapi.json',
+      withDefaultFonts: false,
+      telemetry: false,
+    });
+    expect(JSON.stringify(configuration)).not.toMatch(/proxy|https?:/);
+    const init = await service.app.request('/docs/init.js');
+    expect(init.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await init.text()).toContain(
+      'window.Scalar.createApiReference(mount, JSON.parse(mount.dataset.configuration));',
+    );
+
+    const versioned = (html.match(/src="(\/docs\/scalar\.js\?v=[^"]+)"/) ?? [])[1] as string;
+    const script = await service.app.request(versioned);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const body = await script.text();
+    expect(body).toBe(
+      readFileSync(scalarScriptFile(), 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'),
+    );
+    expect(body).toContain('window.Scalar={createApiReference');
+    expect(body).not.toContain('sourceMappingURL=');
+
+    const plain = await service.app.request('/docs/scalar.js', {
+      headers: { 'Accept-Encoding': 'gzip, br' },
+    });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('cache-control')).toBe('public, max-age=3600');
+    expect(plain.headers.get('content-encoding')).toBe('gzip');
+    expect(plain.headers.get('vary')).toBe('Accept-Encoding');
+    const zipped = Buffer.from(await plain.arrayBuffer());
+    expect(zipped.byteLength).toBeLessThan(body.length / 2);
+    expect(gunzipSync(zipped).toString('utf8')).toBe(body);
+
+    const etag = plain.headers.get('etag') as string;
+    expect(etag).toMatch(/^"[\w-]{32}"$/);
+    const again = await service.app.request('/docs/scalar.js', {
+      headers: { 'If-None-Match': etag },
+    });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+  });
+});
+
+describe('docsRoutes', () => {
+  it("reads Scalar's bundle on the first request, not when the app is built", async () => {
+    const app = new Hono();
+    app.onError((_err, c) => c.text('failed', 500));
+    docsRoutes(app, {
+      title: 'x',
+      openapiPath: '/openapi.json',
+      scriptFile: join(migrations, 'none.js'),
+    });
+    expect((await app.request('/docs/init.js')).status).toBe(200);
+    expect((await app.request('/docs/scalar.js')).status).toBe(500);
+  });
+
+  it('finds the bundle in the installed package, whose exports do not list it', () => {
+    expect(scalarScriptFile()).toMatch(
+      /@scalar[\\/]api-reference[\\/]dist[\\/]browser[\\/]standalone\.js$/,
+    );
   });
 });
 

@@ -205,6 +205,17 @@ describe.skipIf(skipReason)('the where2eat image, run as production runs it', ()
     expect(status).toBe(200);
   });
 
+  it("serves the API reference with Scalar's bundle from the image's production dependencies", async () => {
+    const page = await fetch(`${baseUrl}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self';");
+    expect(await page.text()).toContain('src="/docs/scalar.js?v=');
+    const script = await fetch(`${baseUrl}/docs/scalar.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await script.text()).toContain('createApiReference');
+  });
+
   it("answers the README's journey: group, member, preferences, recommendation", async () => {
     const token = await idp.getUserToken('alice');
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

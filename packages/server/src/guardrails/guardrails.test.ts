@@ -62,3 +62,43 @@ describe('guardrails body limit', () => {
     expect(res.status).toBe(413);
   });
 });
+
+describe('guardrails secure headers', () => {
+  function appWithPage(options?: Parameters<typeof guardrails>[0]) {
+    const app = new Hono();
+    app.use(...guardrails(options));
+    app.get('/api', (c) => c.json({ ok: true }));
+    app.get('/page', (c) => {
+      c.header('Content-Security-Policy', "default-src 'self'");
+      return c.html('<p>page</p>');
+    });
+    return app;
+  }
+
+  it('sends the default CSP on answers that set none', async () => {
+    const res = await appWithPage().request('/api');
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; frame-ancestors 'none'",
+    );
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('keeps a CSP the route set, with the other secure headers', async () => {
+    const res = await appWithPage().request('/page');
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'self'");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
+
+  it('keeps a custom default CSP off the route that set its own', async () => {
+    const app = appWithPage({
+      contentSecurityPolicy: { defaultSrc: ["'self'"], imgSrc: ['data:'] },
+    });
+    expect((await app.request('/api')).headers.get('content-security-policy')).toBe(
+      "default-src 'self'; img-src data:",
+    );
+    expect((await app.request('/page')).headers.get('content-security-policy')).toBe(
+      "default-src 'self'",
+    );
+  });
+});

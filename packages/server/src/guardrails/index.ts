@@ -15,10 +15,33 @@ export interface GuardrailsOptions {
   /** Header carrying the request id in and out. Default: `'X-Request-Id'`. */
   requestIdHeader?: string;
   /**
-   * Content-Security-Policy for responses. The default allows nothing but what the API
-   * reference page at `/docs` loads from its own origin. Default: `"default-src 'none'; frame-ancestors 'none'"`.
+   * Content-Security-Policy for responses that set none themselves: a route that sets its own
+   * `Content-Security-Policy` header (an HTML page such as the API reference at `/docs`) keeps
+   * it. Default: `"default-src 'none'; frame-ancestors 'none'"`.
    */
   contentSecurityPolicy?: Record<string, string[]> | false;
+}
+
+const CSP = 'Content-Security-Policy';
+
+/**
+ * `hono/secure-headers`, except that a `Content-Security-Policy` the route set itself wins over
+ * the default one. Hono's middleware writes its headers after the route ran, so it would replace
+ * the route's policy with the default (its `overwrite: false` would keep every header a route
+ * set, not only this one).
+ */
+function secureHeadersKeepingRouteCsp(
+  options: Parameters<typeof secureHeaders>[0],
+): MiddlewareHandler {
+  const headers = secureHeaders(options);
+  return async function secureHeadersUnlessRouteCsp(c, next) {
+    const route: { csp: string | null } = { csp: null };
+    await headers(c, async () => {
+      await next();
+      route.csp = c.res.headers.get(CSP);
+    });
+    if (route.csp !== null) c.res.headers.set(CSP, route.csp);
+  };
 }
 
 /**
@@ -46,8 +69,9 @@ function limitBody(maxSize: number): MiddlewareHandler {
 
 /**
  * The request guardrails every app runs first, in order: request id (the client's
- * `X-Request-Id` is kept only when it is at most 128 word characters, `-` or `=`), secure headers, body size limit (413 problem+json) and request
- * timeout (504 problem+json).
+ * `X-Request-Id` is kept only when it is at most 128 word characters, `-` or `=`), secure headers
+ * (a `Content-Security-Policy` the route set itself is kept), body size limit (413 problem+json)
+ * and request timeout (504 problem+json).
  *
  * @throws {ServerError} `SERVER_INVALID_OPTIONS` (a `RangeError`) when a limit is not a positive number
  * @example
@@ -78,7 +102,7 @@ export function guardrails(options: GuardrailsOptions = {}): MiddlewareHandler[]
       generator: () => crypto.randomUUID(),
       limitLength: 128,
     }),
-    secureHeaders(
+    secureHeadersKeepingRouteCsp(
       contentSecurityPolicy === false
         ? {}
         : {
