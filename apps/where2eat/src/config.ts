@@ -68,7 +68,8 @@ const schema = z
         ctx.addIssue({
           code: 'custom',
           path: ['PUBLIC_URL'],
-          message: 'must be an origin without path, query or fragment (https://where2eat.example.com)',
+          message:
+            'must be an origin without path, query or fragment (https://where2eat.example.com)',
         });
       }
       if (env.NODE_ENV === 'production' && url.protocol !== 'https:') {
