@@ -1,11 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type {
-  AcceptedInvite,
-  CreatedInvite,
-  Group,
-  Invite,
-  Recommendation,
-} from '@micro-app/where2eat-client';
+import type { AcceptedInvite, Group, Invite, Recommendation } from '@micro-app/where2eat-client';
 import type { Child } from 'hono/jsx';
 import { CUISINES, type Cuisine } from '../domain/cuisines.js';
 
@@ -195,7 +189,7 @@ export interface GroupPageProps {
   recommendation: Recommendation;
   /** The owner's view: the usable invites, and a link just made (shown this once). */
   invites?: Invite[] | undefined;
-  newInvite?: { invite: CreatedInvite; url: string } | undefined;
+  newInvite?: { url: string; expiresAt: string } | undefined;
   notice?: string | undefined;
 }
 
@@ -229,10 +223,11 @@ export function GroupPage(props: GroupPageProps) {
                 : 'No one has chosen anything yet.'}
           </p>
         )}
-        {rec.cuisine && rec.ranking.length > 1 ? (
+        {rec.cuisine && rec.ranking.filter((r) => r.likedBy > 0).length > 1 ? (
           <p class="muted">
             Then:{' '}
             {rec.ranking
+              .filter((r) => r.likedBy > 0)
               .slice(1, 4)
               .map((r) => label(r.cuisine))
               .join(', ')}
@@ -285,7 +280,7 @@ export function GroupPage(props: GroupPageProps) {
             <div class="notice">
               <label for="invite-link">
                 Invite link (shown once; valid until{' '}
-                {new Date(props.newInvite.invite.expiresAt).toUTCString()})
+                {new Date(props.newInvite.expiresAt).toUTCString()})
               </label>
               <input id="invite-link" type="url" readonly value={props.newInvite.url} />
             </div>

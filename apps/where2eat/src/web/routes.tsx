@@ -50,6 +50,13 @@ type WebEnv = { Variables: { requestId: string; session: WebSession; sessionId: 
 const SESSION_COOKIE = 'where2eat-session';
 const SIGN_IN_COOKIE = 'where2eat-sign-in';
 const INVITE_COOKIE = 'where2eat-invite';
+/** What the page after a form post shows once (post/redirect/get): a notice, a new invite link. */
+const FLASH_COOKIE = 'where2eat-flash';
+
+interface Flash {
+  notice?: string;
+  newInvite?: { url: string; expiresAt: string };
+}
 /** `__Host-` cookies: Secure, Path=/, no Domain, so no sibling host can set or read them. */
 const cookieOptions = (maxAgeSeconds: number) =>
   ({
@@ -99,6 +106,29 @@ function decodePending(value: string | undefined): PendingSignIn | undefined {
       : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function setFlash(c: Context, flash: Flash): void {
+  const value = Buffer.from(JSON.stringify(flash)).toString('base64url');
+  setCookie(c, FLASH_COOKIE, value, cookieOptions(60));
+}
+
+function takeFlash(c: Context): Flash {
+  const value = getCookie(c, FLASH_COOKIE, 'host');
+  if (!value) return {};
+  deleteCookie(c, FLASH_COOKIE, cookieOptions(0));
+  try {
+    const flash = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Flash;
+    const invite = flash.newInvite;
+    return {
+      ...(typeof flash.notice === 'string' ? { notice: flash.notice } : {}),
+      ...(typeof invite?.url === 'string' && typeof invite.expiresAt === 'string'
+        ? { newInvite: { url: invite.url, expiresAt: invite.expiresAt } }
+        : {}),
+    };
+  } catch {
+    return {};
   }
 }
 
@@ -406,9 +436,13 @@ export function webRoutes(options: WebOptions) {
     );
   }
 
-  web.get('/app/groups/:groupId', withSession('page'), (c) =>
-    groupPage(c, c.req.param('groupId') ?? ''),
-  );
+  web.get('/app/groups/:groupId', withSession('page'), (c) => {
+    const flash = takeFlash(c);
+    return groupPage(c, c.req.param('groupId') ?? '', {
+      notice: flash.notice,
+      newInvite: flash.newInvite,
+    });
+  });
 
   web.post('/app/groups/:groupId/preferences', sameOrigin, withSession('form'), async (c) => {
     const groupId = c.req.param('groupId');
@@ -425,11 +459,13 @@ export function webRoutes(options: WebOptions) {
     const groupId = c.req.param('groupId');
     const invite = await apiFor(c).createInvite(groupId);
     const url = `${origin(c)}/join?invite=${encodeURIComponent(invite.token)}`;
-    // Rendered, not redirected to: the token exists only in this answer.
-    return groupPage(c, groupId, {
-      newInvite: { invite, url },
+    // The token exists only in this answer: it rides to the next page in a one-minute HttpOnly
+    // cookie, shown once and deleted, so a reload neither shows it again nor makes another.
+    setFlash(c, {
       notice: 'Invite link created. Copy it now: it is shown only once.',
+      newInvite: { url, expiresAt: invite.expiresAt },
     });
+    return c.redirect(`/app/groups/${groupId}`, 303);
   });
 
   web.post(
@@ -439,7 +475,8 @@ export function webRoutes(options: WebOptions) {
     async (c) => {
       const groupId = c.req.param('groupId');
       await apiFor(c).revokeInvite(groupId, c.req.param('inviteId'));
-      return groupPage(c, groupId, { notice: 'Invite link revoked: it no longer works.' });
+      setFlash(c, { notice: 'Invite link revoked: it no longer works.' });
+      return c.redirect(`/app/groups/${groupId}`, 303);
     },
   );
 

@@ -233,10 +233,15 @@ describe('web UI', () => {
       'cuisine.french': 'veto',
     });
     const invited = await alice.post(`${groupPath}/invites`, { _csrf: csrf });
-    expect(invited.status).toBe(200);
-    const link = /id="invite-link" type="url" readonly="" value="([^"]+)"/.exec(
-      await invited.text(),
-    )?.[1];
+    expect(invited.status).toBe(303);
+    expect(alice.location(invited)).toBe(groupPath);
+    const linkPattern = /id="invite-link" type="url" readonly="" value="([^"]+)"/;
+    const shown = await (await alice.request(groupPath)).text();
+    const link = linkPattern.exec(shown)?.[1];
+    // Shown once: a reload shows the page without it and makes no second invite.
+    const reloaded = await (await alice.request(groupPath)).text();
+    expect(reloaded).not.toMatch(linkPattern);
+    expect(reloaded.match(/>Revoke</g)).toHaveLength(1);
     expect(link).toMatch(new RegExp(`^${ORIGIN}/join\\?invite=[\\w-]{43}$`));
 
     const bob = browser(t);
