@@ -361,6 +361,10 @@ describe('rendered app', () => {
       'drizzle/0000_init.sql',
       'drizzle/meta/_journal.json',
       'load/smoke.ts',
+      'load/scenarios.ts',
+      'load/run.ts',
+      'load/mix.ts',
+      'load/mix.test.ts',
       'load/tsconfig.json',
       'src/config.ts',
       'src/app.ts',
@@ -604,6 +608,15 @@ describe('rendered app', () => {
     expect(pkg.dependencies).toEqual(dependencyRanges(root, APP_DEPENDENCIES));
     expect(pkg.devDependencies).toEqual(dependencyRanges(root, APP_DEV_DEPENDENCIES));
     expect(pkg.scripts.typecheck).toContain('load/tsconfig.json');
+    // npm run load: the smoke scenario from Node, on @micro-app/load.
+    expect(pkg.scripts.load).toBe('tsx load/run.ts');
+    expect(pkg.devDependencies?.[`${scope}/load`]).toMatch(/^\^\d+\.\d+\.\d+$/);
+    expect(file('apps/lunch-poll/load/run.ts')).toContain(`from '${scope}/load'`);
+    expect(file('apps/lunch-poll/load/run.ts')).toContain("const AUDIENCE = 'lunch-poll';");
+    // The app's own tsconfig typechecks the Node side of load/ (the k6 side has its own).
+    expect(JSON.parse(file('apps/lunch-poll/tsconfig.json')).include).toEqual(
+      expect.arrayContaining(['load/run.ts', 'load/*.test.ts']),
+    );
     expect(pkg.scripts.start).toBe('node --import ./dist/instrumentation.js dist/main.js');
   });
 

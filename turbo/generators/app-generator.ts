@@ -225,7 +225,7 @@ export function toPromptArgs(answers: AppAnswers): string[] {
 export const USAGE = `Usage: npm run gen:app -- <name> [options]
 
 Creates apps/<name> (a Hono app wired to the workspace packages, with tests, a contract test,
-a k6 smoke script, Dockerfile, catalog entry and runbook stub) and infra/helm/values/<name>.yaml,
+a k6 smoke script and npm run load, Dockerfile, catalog entry and runbook stub) and infra/helm/values/<name>.yaml,
 adds it to the shared files in infra/ (alert routes, probes, the compose stack), then runs
 npm install to link the new workspace. Without arguments, in a terminal, it asks.
 
@@ -323,6 +323,7 @@ export const APP_DEPENDENCIES = [
 ] as const;
 export const APP_DEV_DEPENDENCIES = [
   '~dev-idp',
+  '~load',
   '@pact-foundation/pact',
   '@types/k6',
   'drizzle-kit',
@@ -393,6 +394,7 @@ export function appPackageJson(root: string, answers: AppAnswers): string {
       lint: 'biome check .',
       test: 'vitest run --maxWorkers=50% --testTimeout=30000 --hookTimeout=60000',
       'test:contract': 'vitest run src/contract --testTimeout=30000 --hookTimeout=60000',
+      load: 'tsx load/run.ts',
       openapi: 'tsx src/openapi-cli.ts',
     },
     devDependencies: sortKeys(dependencyRanges(root, APP_DEV_DEPENDENCIES)),

@@ -122,7 +122,7 @@ describe.runIf(TREE_TESTS)('npm run gen:app in a copy of the repository', () => 
       for (const task of ['build', 'typecheck', 'test', 'lint']) {
         expect(result.output).toContain(`${pkg}:${task}:`);
       }
-      expect(result.output).toMatch(new RegExp(`${pkg}:test: .*Test Files .*4 passed`));
+      expect(result.output).toMatch(new RegExp(`${pkg}:test: .*Test Files .*5 passed`));
     },
     26 * MINUTE,
   );
@@ -180,6 +180,44 @@ describe.runIf(TREE_TESTS)('npm run gen:app in a copy of the repository', () => 
       expect(checks.filter((c) => c.status !== 'pass')).toEqual([]);
     },
     6 * MINUTE,
+  );
+
+  it(
+    'has npm run load: it starts the app and the dev IdP, sends a bounded smoke load and passes its thresholds',
+    async () => {
+      const manifest = JSON.parse(read(`apps/${NAME}/package.json`)) as {
+        scripts: Record<string, string>;
+      };
+      expect(manifest.scripts.load).toBe('tsx load/run.ts');
+      // Two seconds at the smoke rate (5/s): at most 10 requests, to 127.0.0.1 only.
+      const result = await run(
+        'npm',
+        ['run', '--silent', 'load', '-w', pkg, '--', 'smoke', '--seconds', '2', '--json'],
+        3 * MINUTE,
+      );
+      expect(result.status, result.output).toBe(0);
+      const report = JSON.parse(result.stdout) as {
+        scenario: string;
+        requests: number;
+        failed: number;
+        stages: Array<{ rps: number; seconds: number }>;
+        thresholds: Array<{ name: string; ok: boolean }>;
+      };
+      expect(report.scenario).toBe('smoke');
+      expect(report.stages.map((s) => [s.rps, s.seconds])).toEqual([[5, 2]]);
+      expect(report.requests).toBeGreaterThan(0);
+      expect(report.requests).toBeLessThanOrEqual(10);
+      expect(report.failed).toBe(0);
+      expect(report.thresholds.map((t) => [t.name, t.ok])).toEqual([
+        ['http_req_duration p(95)', true],
+        ['http_req_failed rate', true],
+      ]);
+      // A scenario it does not have is a usage error.
+      const bad = await run('npm', ['run', '--silent', 'load', '-w', pkg, '--', 'soak'], MINUTE);
+      expect(bad.status).toBe(2);
+      expect(bad.output).toContain('unknown scenario "soak"');
+    },
+    5 * MINUTE,
   );
 
   const dockerCompose = systemBinary('docker-compose');

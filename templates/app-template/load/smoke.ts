@@ -1,6 +1,7 @@
 /**
  * k6 smoke test: a few requests per second for 20 s against a running app-template; the thresholds
- * are the SLO's (docs/slo.md). Run: k6 run apps/app-template/load/smoke.ts
+ * are the SLO's (docs/slo.md, scenarios.ts). Run: k6 run apps/app-template/load/smoke.ts
+ * (without k6: npm run load, see run.ts).
  *
  * Environment: BASE_URL (default http://localhost:3099), IDP_URL (default http://localhost:4000,
  * the dev IdP, started with EXTRA_AUDIENCES=app-template), or TOKEN to skip the token request.
@@ -8,6 +9,7 @@
 import { check, fail } from 'k6';
 import http from 'k6/http';
 import type { Options } from 'k6/options';
+import { SLO, scenarios } from './scenarios.ts';
 
 const BASE_URL = (__ENV.BASE_URL ?? 'http://localhost:3099').replace(/\/$/, '');
 const IDP_URL = (__ENV.IDP_URL ?? 'http://localhost:4000').replace(/\/$/, '');
@@ -16,17 +18,17 @@ export const options: Options = {
   scenarios: {
     smoke: {
       executor: 'constant-arrival-rate',
-      rate: 5,
+      rate: scenarios.smoke.stages[0].rps,
       timeUnit: '1s',
-      duration: '20s',
+      duration: `${scenarios.smoke.stages[0].seconds}s`,
       preAllocatedVUs: 5,
       maxVUs: 20,
     },
   },
   thresholds: {
-    http_req_duration: ['p(95)<300'],
-    http_req_failed: ['rate<0.005'],
-    checks: ['rate>0.995'],
+    http_req_duration: [`p(95)<${SLO.p95Ms}`],
+    http_req_failed: [`rate<${SLO.errorRate}`],
+    checks: [`rate>${1 - SLO.errorRate}`],
   },
 };
 
