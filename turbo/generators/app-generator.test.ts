@@ -523,13 +523,27 @@ describe('rendered app', () => {
       healthcheck: where2eat.healthcheck,
     });
     // where2eat's production settings, less Unleash (it imports where2eat's flags only).
-    const { UNLEASH_URL: _, UNLEASH_API_TOKEN: __, ...shared } = where2eat.environment ?? {};
-    expect(app.environment).toEqual({
-      ...shared,
+    const own = {
       DATABASE_URL: 'postgres://postgres@postgres:5432/lunch_poll',
       AUTH_AUDIENCE: 'lunch-poll',
       OTEL_SERVICE_NAME: 'lunch-poll',
+    };
+    expect(app.environment).toEqual({
+      NODE_ENV: 'production',
+      PORT: '3000',
+      METRICS_PORT: '9464',
+      LOG_LEVEL: 'info',
+      REDIS_URL: 'redis://redis:6379',
+      AUTH_ISSUER: 'https://dev-idp:4000',
+      NODE_EXTRA_CA_CERTS: '/certs/cert.pem',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=local',
+      SHUTDOWN_DRAIN_MS: '1000',
+      ...own,
     });
+    for (const [name, value] of Object.entries(app.environment ?? {})) {
+      if (!(name in own)) expect(value, name).toBe(where2eat.environment?.[name]);
+    }
     expect(app.depends_on).toEqual({
       'lunch-poll-migrate': { condition: 'service_completed_successfully' },
       postgres: { condition: 'service_healthy' },
