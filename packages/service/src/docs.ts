@@ -33,7 +33,8 @@ export const DOCS_CSP = [
 
 /**
  * Scalar's configuration: it loads nothing from outside the app (no fonts from Scalar's CDN, no
- * telemetry, no request proxy, no AI agent or MCP integration, no developer toolbar).
+ * telemetry, no request proxy, no AI agent or MCP integration, no developer toolbar) and offers
+ * no button that opens the document in Scalar's hosted client.
  */
 function scalarConfiguration(openapiPath: string): Record<string, unknown> {
   return {
@@ -43,6 +44,7 @@ function scalarConfiguration(openapiPath: string): Record<string, unknown> {
     showDeveloperTools: 'never',
     agent: { disabled: true },
     mcp: { disabled: true },
+    hideClientButton: true,
   };
 }
 

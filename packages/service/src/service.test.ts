@@ -341,6 +341,7 @@ describe('createServiceApp on createTestService', () => {
       url: '/openapi.json',
       withDefaultFonts: false,
       telemetry: false,
+      hideClientButton: true,
     });
     expect(JSON.stringify(configuration)).not.toMatch(/proxy|https?:/);
     const init = await service.app.request('/docs/init.js');
