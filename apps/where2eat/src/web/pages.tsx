@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { AcceptedInvite, Group, Invite, Recommendation } from '@micro-app/where2eat-client';
+import type { Group, Invite, Recommendation } from '@micro-app/where2eat-client';
 import type { Child } from 'hono/jsx';
 import { CUISINES, type Cuisine } from '../domain/cuisines.js';
 
@@ -338,7 +338,7 @@ export function JoinSignInPage() {
   );
 }
 
-export function JoinPage(props: { viewer: Viewer; groupName?: string | undefined }) {
+export function JoinPage(props: { viewer: Viewer }) {
   return (
     <Layout title="Join a group" viewer={props.viewer}>
       <h1>Join the group you were invited to</h1>
@@ -385,5 +385,3 @@ export function MessagePage(props: {
     </Layout>
   );
 }
-
-export type { AcceptedInvite };

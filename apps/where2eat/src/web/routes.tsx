@@ -371,11 +371,22 @@ export function webRoutes(options: WebOptions) {
       await next();
     };
 
-  web.post('/auth/logout', sameOrigin, withSession('form'), async (c) => {
-    await sessions.delete(c.get('sessionId'));
+  web.post('/auth/logout', sameOrigin, async (c) => {
+    const id = getCookie(c, SESSION_COOKIE, 'host') ?? '';
+    const found = await sessions.find(id);
+    // Already ended (expired, or signed out in another tab): nothing left to end.
+    if (!found) {
+      deleteCookie(c, SESSION_COOKIE, cookieOptions(0));
+      return c.redirect('/', 303);
+    }
+    const body = await c.req.parseBody();
+    if (!sameSecret(text(body._csrf), found.csrfToken)) {
+      return page(c, 403, 'Form expired', 'Reload the page and sign out again.', viewerOf(found));
+    }
+    await sessions.delete(id);
     deleteCookie(c, SESSION_COOKIE, cookieOptions(0));
     logger.info(
-      { audit: true, event: 'web.signed_out', sub: c.get('session').sub },
+      { audit: true, event: 'web.signed_out', sub: found.sub },
       'signed out of the web UI',
     );
     return c.redirect('/', 303);

@@ -1,7 +1,9 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webSessions } from '../db/schema.js';
+import { groupInvites, groups, webSessions } from '../db/schema.js';
 import { createTestApp, type TestApp } from '../test/harness.js';
 import { WEB_CSP } from './routes.js';
+import { pruneWebState } from './sessions.js';
 
 // The web UI as a browser meets it, without a browser: the app in-process, the dev IdP over
 // HTTP, one cookie jar per person. (The Playwright journeys in e2e/ do the same in Chromium.)
@@ -216,6 +218,58 @@ describe('web UI', () => {
     });
     expect(replay.status).toBe(303);
     expect(replay.headers.get('location')).toContain('/auth/login');
+    // Signing out again (another tab, an expired session) just lands on the start page.
+    const again = await b.post('/auth/logout', { _csrf: csrf });
+    expect(again.status).toBe(303);
+    expect(b.location(again)).toBe('/');
+  });
+
+  it('prunes expired sessions and invites long past their end', async () => {
+    const now = new Date();
+    const hour = 3_600_000;
+    await t.db.insert(webSessions).values([
+      {
+        idHash: 'expired',
+        sub: 'x',
+        name: 'X',
+        accessToken: 't',
+        csrfToken: 'c',
+        expiresAt: new Date(now.getTime() - hour),
+      },
+      {
+        idHash: 'current',
+        sub: 'x',
+        name: 'X',
+        accessToken: 't',
+        csrfToken: 'c',
+        expiresAt: new Date(now.getTime() + hour),
+      },
+    ]);
+    const [group] = await t.db
+      .insert(groups)
+      .values({ tenantId: 'acme', ownerSub: 'x', name: 'G' })
+      .returning();
+    const groupId = group?.id as string;
+    await t.db.insert(groupInvites).values([
+      { groupId, tokenHash: 'old', createdBy: 'x', expiresAt: new Date(now.getTime() - 48 * hour) },
+      { groupId, tokenHash: 'recent', createdBy: 'x', expiresAt: new Date(now.getTime() - hour) },
+      {
+        groupId,
+        tokenHash: 'revoked',
+        createdBy: 'x',
+        expiresAt: new Date(now.getTime() + hour),
+        revokedAt: new Date(now.getTime() - 48 * hour),
+      },
+      { groupId, tokenHash: 'open', createdBy: 'x', expiresAt: new Date(now.getTime() + hour) },
+    ]);
+    expect(await pruneWebState(t.db, now)).toBeGreaterThanOrEqual(3);
+    const sessionsLeft = (await t.db.select().from(webSessions)).map((r) => r.idHash);
+    expect(sessionsLeft).toContain('current');
+    expect(sessionsLeft).not.toContain('expired');
+    const invitesLeft = (
+      await t.db.select().from(groupInvites).where(eq(groupInvites.groupId, groupId))
+    ).map((r) => r.tokenHash);
+    expect(invitesLeft.sort()).toEqual(['open', 'recent']);
   });
 
   it('lets a friend join from an invite link after signing in, showing nothing before; another tenant cannot', async () => {
