@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, notExists, sql } from 'drizzle-orm';
-import { groupInvites, groups, idempotencyKeys, members } from '../db/schema.js';
+import { groupInvites, groups, idempotencyKeys, members, webSessions } from '../db/schema.js';
 import type { Cuisine } from '../domain/cuisines.js';
 import type { AppDatabase, Caller } from '../http/types.js';
 
@@ -39,8 +39,8 @@ export interface GroupRepository {
   ): Promise<MemberRow | undefined>;
   /**
    * Erases the caller's personal data in their tenant, in one transaction: the groups they own
-   * (with those groups' members), their memberships with their preferences in other groups, and
-   * the responses stored for their Idempotency-Keys.
+   * (with those groups' members and invite links), their memberships with their preferences in
+   * other groups, the responses stored for their Idempotency-Keys, and their web UI sessions.
    */
   eraseCaller(): Promise<ErasureCounts>;
   /**
@@ -218,6 +218,8 @@ export function groupRepository(db: AppDatabase, caller: Caller): GroupRepositor
           .delete(idempotencyKeys)
           .where(eq(idempotencyKeys.scope, `${caller.tenant}/${caller.sub}`))
           .returning({ key: idempotencyKeys.key });
+        // Their web UI sessions (and the access tokens in them) end too: signed out everywhere.
+        await tx.delete(webSessions).where(eq(webSessions.sub, caller.sub));
         return {
           groups: owned.length,
           memberships: memberships.length,

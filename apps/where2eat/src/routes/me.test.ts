@@ -1,6 +1,6 @@
 import { eq, or, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { groups, idempotencyKeys, members } from '../db/schema.js';
+import { groups, idempotencyKeys, members, webSessions } from '../db/schema.js';
 import { createTestApp, jsonRequest, readJson, type TestApp } from '../test/harness.js';
 
 // DELETE /v1/me erases what the API keeps about the caller (docs/data.md), and only that.
@@ -33,6 +33,15 @@ describe('DELETE /v1/me', () => {
     );
     expect(prefs.status).toBe(200);
     expect((await post(`/v1/groups/${bobGroup}/members`, { name: 'Bob' }, 'bob')).status).toBe(201);
+    const session = (sub: string) => ({
+      idHash: `${sub}-session`,
+      sub,
+      name: sub,
+      accessToken: 'token',
+      csrfToken: 'csrf',
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
+    await t.db.insert(webSessions).values([session('alice'), session('bob')]);
   });
   afterAll(() => t.close());
 
@@ -54,6 +63,9 @@ describe('DELETE /v1/me', () => {
     expect(
       await t.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.scope, 'acme/alice')),
     ).toEqual([]);
+    // Her web UI sessions end with it; bob's stays.
+    const sessions = await t.db.select({ sub: webSessions.sub }).from(webSessions);
+    expect(sessions.map((row) => row.sub)).toEqual(['bob']);
 
     // Bob's group stays, without alice; alice's group is gone for bob too.
     const bobs = await readJson(await t.request(`/v1/groups/${bobGroup}`, {}, 'bob'));
