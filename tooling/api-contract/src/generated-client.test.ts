@@ -37,7 +37,7 @@ const agree: [
   Same<handWritten.AcceptedInvite, Schemas['AcceptedInvite']>,
   Same<handWritten.Recommendation, Schemas['Recommendation']>,
   Same<handWritten.Cuisine, Schemas['Cuisine']>,
-] = [true, true, true, true];
+] = [true, true, true, true, true, true, true];
 
 export async function journey(baseUrl: string, token: string) {
   const api = createClient<paths>({ baseUrl, headers: { Authorization: \`Bearer \${token}\` } });
@@ -156,7 +156,7 @@ void api.POST('/v1/groups', { body: { title: 'no such field' } });
     const program = await import(pathToFileURL(join(WORK, 'out/usage.js')).href);
     const result = await program.journey(baseUrl, t.tokens.alice);
     expect(result).toMatchObject({
-      agree: [true, true, true, true],
+      agree: [true, true, true, true, true, true, true],
       created: 201,
       cuisine: 'thai',
       invalid: { status: 422, type: 'urn:problem-type:validation-error' },
