@@ -244,7 +244,7 @@ export function webRoutes(options: WebOptions) {
             c,
             503,
             'Try again shortly',
-            'where2eat could not answer just now; nothing was lost, try again in a moment.',
+            'where2eat could not answer just now; try again in a moment.',
             viewer,
           );
       }
