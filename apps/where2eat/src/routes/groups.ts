@@ -38,19 +38,21 @@ export interface GroupRoutesOptions {
 export type Suggestions = z.infer<typeof SuggestionsSchema>;
 
 const json = jsonResponse;
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
+/** A required JSON request body of `schema`. */
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { 'application/json': { schema } },
 });
 
-const groupNotFound = () =>
+export const groupNotFound = () =>
   new HttpProblem({ status: 404, slug: 'group-not-found', title: 'Group not found' });
 const memberNotFound = () =>
   new HttpProblem({ status: 404, slug: 'member-not-found', title: 'Member not found' });
 const forbidden = (detail: string) =>
   new HttpProblem({ status: 403, slug: 'forbidden', title: 'Forbidden', detail });
 
-const toMember = (m: MemberRow) => ({
+/** A member as the API answers it. */
+export const toMember = (m: MemberRow) => ({
   id: m.id,
   name: m.name,
   userSub: m.userSub,
@@ -75,7 +77,8 @@ async function groupFor(c: Context<AppEnv>, groupId: string): Promise<GroupWithM
   return group;
 }
 
-function requireOwner(group: GroupRow, caller: Caller, action: string): void {
+/** 403 unless `caller` owns `group`: "Only the group's owner may <action>." */
+export function requireOwner(group: GroupRow, caller: Caller, action: string): void {
   if (group.ownerSub !== caller.sub) throw forbidden(`Only the group's owner may ${action}.`);
 }
 

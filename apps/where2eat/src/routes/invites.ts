@@ -1,9 +1,10 @@
-import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { audit } from '@micro-app/auth';
 import { HttpProblem, validationHook } from '@micro-app/server';
 import type { Context } from 'hono';
-import type { InviteRow, MemberRow } from '../groups/repository.js';
+import type { InviteRow } from '../groups/repository.js';
 import type { AppEnv } from '../http/types.js';
+import { groupNotFound, jsonBody, requireOwner, toMember } from './groups.js';
 import {
   AcceptedInviteSchema,
   AcceptInviteBody,
@@ -25,8 +26,6 @@ const tags = ['invites'];
 const read = scoped('groups:read');
 const write = scoped('groups:write');
 
-const groupNotFound = () =>
-  new HttpProblem({ status: 404, slug: 'group-not-found', title: 'Group not found' });
 /** One answer for an unknown, expired, revoked or other tenant's token: a guess learns nothing. */
 const inviteNotFound = () =>
   new HttpProblem({
@@ -35,18 +34,6 @@ const inviteNotFound = () =>
     title: 'Invite not found',
     detail: 'The invite link is unknown, expired or revoked.',
   });
-const ownerOnly = (action: string) =>
-  new HttpProblem({
-    status: 403,
-    slug: 'forbidden',
-    title: 'Forbidden',
-    detail: `Only the group's owner may ${action}.`,
-  });
-
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
 
 const toInvite = (i: InviteRow) => ({
   id: i.id,
@@ -55,18 +42,11 @@ const toInvite = (i: InviteRow) => ({
   expiresAt: i.expiresAt.toISOString(),
   createdAt: i.createdAt.toISOString(),
 });
-const toMember = (m: MemberRow) => ({
-  id: m.id,
-  name: m.name,
-  userSub: m.userSub,
-  likes: m.likes,
-  vetoes: m.vetoes,
-});
 
 async function ownedGroup(c: Context<AppEnv>, groupId: string, action: string) {
   const group = await c.get('groups').find(groupId);
   if (!group) throw groupNotFound();
-  if (group.ownerSub !== c.get('caller').sub) throw ownerOnly(action);
+  requireOwner(group, c.get('caller'), action);
   return group;
 }
 
