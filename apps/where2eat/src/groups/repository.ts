@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, notExists, sql } from 'drizzle-orm';
 import { groupInvites, groups, idempotencyKeys, members, webSessions } from '../db/schema.js';
 import type { Cuisine } from '../domain/cuisines.js';
+import { randomToken, sha256 } from '../http/tokens.js';
 import type { AppDatabase, Caller } from '../http/types.js';
 
 export type GroupRow = typeof groups.$inferSelect;
@@ -10,11 +10,10 @@ export type GroupWithMembers = GroupRow & { members: MemberRow[] };
 export type InviteRow = Omit<typeof groupInvites.$inferSelect, 'tokenHash'>;
 
 /** The SHA-256 of an invite token, as stored: a leaked table does not hand out invites. */
-export const hashInviteToken = (token: string) =>
-  createHash('sha256').update(token, 'utf8').digest('base64url');
+export const hashInviteToken = sha256;
 
 /** A new invite token: 32 random bytes, URL-safe (43 characters). */
-export const newInviteToken = () => randomBytes(32).toString('base64url');
+export const newInviteToken = randomToken;
 
 /** The groups and members one caller may touch: every statement filters by the caller's tenant. */
 export interface GroupRepository {

@@ -87,49 +87,54 @@ const sameSecret = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-const encodePending = (p: PendingSignIn) => Buffer.from(JSON.stringify(p)).toString('base64url');
-function decodePending(value: string | undefined): PendingSignIn | undefined {
+/** A JSON value as a cookie value (base64url), and back; `undefined` for anything unreadable. */
+const toCookieJson = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+function fromCookieJson(value: string | undefined): Record<string, unknown> | undefined {
   if (!value) return undefined;
   try {
-    const p = JSON.parse(
-      Buffer.from(value, 'base64url').toString('utf8'),
-    ) as Partial<PendingSignIn>;
-    return typeof p.state === 'string' &&
-      typeof p.nonce === 'string' &&
-      typeof p.codeVerifier === 'string'
-      ? {
-          state: p.state,
-          nonce: p.nonce,
-          codeVerifier: p.codeVerifier,
-          returnTo: safeReturnTo(p.returnTo),
-        }
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null
+      ? (parsed as Record<string, unknown>)
       : undefined;
   } catch {
     return undefined;
   }
 }
 
+function decodePending(value: string | undefined): PendingSignIn | undefined {
+  const p = fromCookieJson(value);
+  return p &&
+    typeof p.state === 'string' &&
+    typeof p.nonce === 'string' &&
+    typeof p.codeVerifier === 'string'
+    ? {
+        state: p.state,
+        nonce: p.nonce,
+        codeVerifier: p.codeVerifier,
+        returnTo: safeReturnTo(typeof p.returnTo === 'string' ? p.returnTo : undefined),
+      }
+    : undefined;
+}
+
 function setFlash(c: Context, flash: Flash): void {
-  const value = Buffer.from(JSON.stringify(flash)).toString('base64url');
-  setCookie(c, FLASH_COOKIE, value, cookieOptions(60));
+  setCookie(c, FLASH_COOKIE, toCookieJson(flash), cookieOptions(60));
 }
 
 function takeFlash(c: Context): Flash {
   const value = getCookie(c, FLASH_COOKIE, 'host');
   if (!value) return {};
   deleteCookie(c, FLASH_COOKIE, cookieOptions(0));
-  try {
-    const flash = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Flash;
-    const invite = flash.newInvite;
-    return {
-      ...(typeof flash.notice === 'string' ? { notice: flash.notice } : {}),
-      ...(typeof invite?.url === 'string' && typeof invite.expiresAt === 'string'
-        ? { newInvite: { url: invite.url, expiresAt: invite.expiresAt } }
-        : {}),
-    };
-  } catch {
-    return {};
-  }
+  const flash = fromCookieJson(value) ?? {};
+  const invite =
+    typeof flash.newInvite === 'object' && flash.newInvite !== null
+      ? (flash.newInvite as Record<string, unknown>)
+      : undefined;
+  return {
+    ...(typeof flash.notice === 'string' ? { notice: flash.notice } : {}),
+    ...(typeof invite?.url === 'string' && typeof invite.expiresAt === 'string'
+      ? { newInvite: { url: invite.url, expiresAt: invite.expiresAt } }
+      : {}),
+  };
 }
 
 const viewerOf = (s: WebSession): Viewer => ({ name: s.name, sub: s.sub, csrfToken: s.csrfToken });
@@ -274,7 +279,7 @@ export function webRoutes(options: WebOptions) {
   web.get('/auth/login', async (c) => {
     const returnTo = safeReturnTo(c.req.query('returnTo'));
     const { url, pending } = await signIn.begin(`${origin(c)}/auth/callback`, returnTo);
-    setCookie(c, SIGN_IN_COOKIE, encodePending(pending), cookieOptions(600));
+    setCookie(c, SIGN_IN_COOKIE, toCookieJson(pending), cookieOptions(600));
     return c.redirect(url.href, 302);
   });
 

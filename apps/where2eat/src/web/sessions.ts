@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, inArray, isNotNull, lt, or } from 'drizzle-orm';
 import { groupInvites, webSessions } from '../db/schema.js';
+import { randomToken, sha256 } from '../http/tokens.js';
 import type { AppDatabase } from '../http/types.js';
 
 /** A signed-in browser: who, the access token the UI calls the API with, and its CSRF token. */
@@ -12,9 +12,6 @@ export interface WebSession {
   expiresAt: Date;
 }
 
-const hash = (id: string) => createHash('sha256').update(id, 'utf8').digest('base64url');
-const random = () => randomBytes(32).toString('base64url');
-
 /**
  * Server-side sessions of the web UI. The cookie carries only a random id; the table keeps its
  * SHA-256, so neither a leaked table nor a leaked log line signs anyone in.
@@ -25,9 +22,9 @@ export function webSessionStore(db: AppDatabase) {
     async create(
       input: Omit<WebSession, 'csrfToken'>,
     ): Promise<{ id: string; session: WebSession }> {
-      const id = random();
-      const session = { ...input, csrfToken: random() };
-      await db.insert(webSessions).values({ idHash: hash(id), ...session });
+      const id = randomToken();
+      const session = { ...input, csrfToken: randomToken() };
+      await db.insert(webSessions).values({ idHash: sha256(id), ...session });
       return { id, session };
     },
 
@@ -37,7 +34,7 @@ export function webSessionStore(db: AppDatabase) {
       const [row] = await db
         .select()
         .from(webSessions)
-        .where(and(eq(webSessions.idHash, hash(id)), gt(webSessions.expiresAt, new Date())))
+        .where(and(eq(webSessions.idHash, sha256(id)), gt(webSessions.expiresAt, new Date())))
         .limit(1);
       return row
         ? {
@@ -52,7 +49,7 @@ export function webSessionStore(db: AppDatabase) {
 
     /** Ends a session: its cookie value signs no one in from now on. */
     async delete(id: string): Promise<void> {
-      await db.delete(webSessions).where(eq(webSessions.idHash, hash(id)));
+      await db.delete(webSessions).where(eq(webSessions.idHash, sha256(id)));
     },
   };
 }
