@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -136,10 +137,16 @@ describe.skipIf(alertmanager.skipReason)(
       }
       throw new Error(`alertmanager did not get ready:\n${log}`);
     }, 60_000);
-    afterAll(() => {
-      child?.kill('SIGTERM');
+    afterAll(async () => {
+      // Alertmanager writes its silence and notification snapshots into --storage.path as it
+      // shuts down: wait for it to exit before removing the folder (else ENOTEMPTY, seen).
+      if (child && child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+      }
       if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    }, 30_000);
 
     const post = (alerts: Array<Record<string, string>>) =>
       fetch(`${base}/api/v2/alerts`, {
